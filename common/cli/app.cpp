@@ -1,0 +1,144 @@
+#include "cli/app.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "cli/duration.hpp"
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "sheratan_version.hpp"
+
+namespace sheratan {
+
+std::unique_ptr<Store> ToolContext::open_store(bool create) const {
+  StoreOptions store_options;
+  store_options.path = store_path();
+  store_options.create = create;
+  const char* sync = std::getenv("SHERATAN_SYNC");
+  store_options.durable = !(sync && std::string_view(sync) == "normal");
+  if (auto timeout = config.text(std::nullopt, "SHERATAN_BUSY_TIMEOUT", "busy_timeout"))
+    store_options.busy_timeout_ms = parse_duration(*timeout);
+  return Store::open(store_options);
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& options, const std::string& tool) {
+  app.set_version_flag("--version", tool + " " + kVersion);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  auto* global = "Global options";
+  app.add_option("--db", options.db, "Store path (else $SHERATAN_DB, config 'db', ~/.local/share/sheratan/sheratan.db)")
+      ->group(global);
+  app.add_flag("--json", options.json, "Print JSON lines (the default when stdout is not a terminal)")->group(global);
+  app.add_option("--format", options.format, "Output format: table, json or tsv")
+      ->check(CLI::IsMember({"table", "json", "tsv"}))
+      ->group(global);
+  app.add_flag("-q,--quiet", options.quiet, "Print no informational messages on stderr")->group(global);
+  app.add_flag("-v,--verbose", options.verbose, "Print more on stderr (repeat for more)")->group(global);
+  app.fallthrough();
+  app.require_subcommand(1);
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> known_words(const CLI::App& app) {
+  std::vector<std::string> words;
+  for (const auto* sub : app.get_subcommands({})) words.push_back(sub->get_name());
+  std::vector<const CLI::App*> scopes{&app};
+  for (const auto* sub : app.get_subcommands({})) scopes.push_back(sub);
+  for (const auto* scope : scopes)
+    for (const auto* option : scope->get_options())
+      for (const auto& name : option->get_lnames()) words.push_back("--" + name);
+  return words;
+}
+
+std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, char** argv) {
+  std::string message = error.what();
+  if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  // A mistyped subcommand: the first word that is not a flag names no subcommand.
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.starts_with("-")) {
+      if (word.find('=') == std::string::npos && (word == "--db" || word == "--format")) ++i;
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) != names.end()) break;
+    std::string hint = "unknown subcommand " + quote(word);
+    if (auto near = nearest_word(word, names)) hint += " (did you mean " + quote(*near) + "?)";
+    return hint;
+  }
+  // CLI11 reports unknown words as "The following arguments were not expected: x y".
+  auto colon = message.rfind(": ");
+  if (colon != std::string::npos) {
+    std::string word = message.substr(colon + 2);
+    word = word.substr(0, word.find(' '));
+    if (auto near = nearest_word(word, known_words(app))) return message + " (did you mean " + quote(*near) + "?)";
+  }
+  return message;
+}
+
+}  // namespace
+
+std::optional<std::string> nearest_word(const std::string& word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+
+int run_tool(CLI::App& app, ToolContext& context, int argc, char** argv) {
+  std::string tool = app.get_name();
+  set_program_name(tool);
+  try {
+    try {
+      context.config = Config::load();
+      app.parse_complete_callback([&] {
+        set_verbosity(context.options.quiet ? -1 : context.options.verbose);
+      });
+      app.parse(argc, argv);
+    } catch (const CLI::Success& success) {
+      return app.exit(success);  // --help, --version: stdout, exit 0
+    } catch (const CLI::ParseError& error) {
+      print_error(usage_hint(app, error, argc, argv));
+      std::fprintf(stderr, "Run '%s --help' for usage.\n", tool.c_str());
+      return to_int(ExitCode::usage);
+    }
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::usage)
+      std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", tool.c_str(), error.what(), tool.c_str());
+    else
+      print_error(error.what());
+    return to_int(error.code());
+  } catch (const std::exception& error) {
+    print_error(error.what());
+    return to_int(ExitCode::failed);
+  }
+  return context.exit_status;
+}
+
+}  // namespace sheratan

@@ -1,0 +1,29 @@
+#pragma once
+// The one exception type the library throws for failures a user should read.
+// It is caught once, at the top of each tool, printed in the message format and
+// turned into its exit code.
+
+#include <stdexcept>
+#include <string>
+
+#include "cli/exit_code.hpp"
+
+namespace sheratan {
+
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+[[noreturn]] inline void fail(ExitCode code, const std::string& message) { throw Error(code, message); }
+
+/// Prefixes a batch input's line number: "line 17: amount ...".
+inline std::string at_line(std::size_t line, const std::string& message) {
+  return "line " + std::to_string(line) + ": " + message;
+}
+
+}  // namespace sheratan

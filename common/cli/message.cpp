@@ -1,0 +1,45 @@
+#include "cli/message.hpp"
+
+#include <cstdio>
+
+namespace sheratan {
+namespace {
+// The program name and verbosity are set once at start-up, before any thread runs;
+// they are the only process-wide settings and never change after that.
+std::string g_program = "sheratan";
+int g_verbosity = 0;
+
+void emit(std::string_view level, std::string_view message) {
+  std::string line = g_program;
+  line += ": ";
+  if (!level.empty()) {
+    line += level;
+    line += ": ";
+  }
+  line += message;
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+}  // namespace
+
+void set_program_name(std::string_view name) { g_program = std::string(name); }
+const std::string& program_name() { return g_program; }
+void set_verbosity(int level) { g_verbosity = level; }
+
+void print_error(std::string_view message) { emit("error", message); }
+void print_warning(std::string_view message) { emit("warning", message); }
+void print_info(std::string_view message) {
+  if (g_verbosity >= 0) emit("", message);
+}
+void print_debug(std::string_view message) {
+  if (g_verbosity > 0) emit("debug", message);
+}
+
+std::string quote(std::string_view subject) {
+  std::string out = "'";
+  out += subject;
+  out += "'";
+  return out;
+}
+
+}  // namespace sheratan

@@ -1,0 +1,118 @@
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+
+namespace sheratan {
+namespace {
+constexpr std::size_t kTableSampleRows = 500;
+constexpr std::size_t kMaxCellWidth = 60;
+}  // namespace
+
+OutputFormat choose_output_format(bool json_flag, const std::optional<std::string>& format) {
+  if (json_flag) return OutputFormat::json;
+  if (format) {
+    if (*format == "json") return OutputFormat::json;
+    if (*format == "table") return OutputFormat::table;
+    if (*format == "tsv") return OutputFormat::tsv;
+    fail(ExitCode::usage, "unknown format " + quote(*format) + " (one of table, json, tsv)");
+  }
+  return isatty(STDOUT_FILENO) ? OutputFormat::table : OutputFormat::json;
+}
+
+std::string cell_text(const Json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+RecordPrinter::RecordPrinter(OutputFormat format, std::vector<std::string> columns)
+    : format_(format), columns_(std::move(columns)), widths_(columns_.size(), 0) {}
+
+RecordPrinter::~RecordPrinter() {
+  if (!finished_) {
+    try {
+      finish();
+    } catch (...) {  // a destructor must not throw; finish() is called explicitly on the normal path
+    }
+  }
+}
+
+std::vector<std::string> RecordPrinter::cells_of(const Json& record) const {
+  std::vector<std::string> cells;
+  cells.reserve(columns_.size());
+  for (const auto& column : columns_) {
+    auto found = record.find(column);
+    std::string text = found == record.end() ? "-" : cell_text(*found);
+    if (format_ == OutputFormat::tsv) {
+      std::replace(text.begin(), text.end(), '\t', ' ');
+      std::replace(text.begin(), text.end(), '\n', ' ');
+    }
+    cells.push_back(std::move(text));
+  }
+  return cells;
+}
+
+void RecordPrinter::print(const Json& record) {
+  switch (format_) {
+    case OutputFormat::json:
+      write_json_line(record);
+      return;
+    case OutputFormat::tsv: {
+      std::string line;
+      if (!header_done_) {
+        for (std::size_t i = 0; i < columns_.size(); ++i) line += (i ? "\t" : "") + columns_[i];
+        line += '\n';
+        header_done_ = true;
+      }
+      auto cells = cells_of(record);
+      for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "\t" : "") + cells[i];
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      return;
+    }
+    case OutputFormat::table:
+      buffered_.push_back(cells_of(record));
+      if (buffered_.size() >= kTableSampleRows) print_table_rows();
+      return;
+  }
+}
+
+void RecordPrinter::print_table_rows() {
+  if (!header_done_) {
+    for (std::size_t i = 0; i < columns_.size(); ++i) widths_[i] = columns_[i].size();
+    for (const auto& row : buffered_)
+      for (std::size_t i = 0; i < row.size(); ++i) widths_[i] = std::max(widths_[i], std::min(row[i].size(), kMaxCellWidth));
+  }
+  std::string out;
+  auto append_row = [&](const std::vector<std::string>& cells, bool upper) {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      std::string cell = cells[i];
+      if (cell.size() > kMaxCellWidth) cell = cell.substr(0, kMaxCellWidth - 1) + "~";
+      if (upper) std::transform(cell.begin(), cell.end(), cell.begin(), [](unsigned char c) { return std::toupper(c); });
+      out += cell;
+      if (i + 1 < cells.size()) out += std::string(widths_[i] > cell.size() ? widths_[i] - cell.size() + 2 : 2, ' ');
+    }
+    out += '\n';
+  };
+  if (!header_done_) {
+    append_row(columns_, true);
+    header_done_ = true;
+  }
+  for (const auto& row : buffered_) append_row(row, false);
+  buffered_.clear();
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+void RecordPrinter::finish() {
+  finished_ = true;
+  if (format_ == OutputFormat::table && !buffered_.empty()) print_table_rows();
+  flush_output();
+}
+
+}  // namespace sheratan

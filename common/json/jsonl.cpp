@@ -1,0 +1,109 @@
+#include "json/jsonl.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <algorithm>
+#include <cstring>
+
+#include "cli/error.hpp"
+
+namespace sheratan {
+
+bool JsonLinesReader::fill() {
+  if (eof_) return false;
+  if (start_ > 0) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  char chunk[65536];
+  for (;;) {
+    ssize_t got = ::read(fd_, chunk, sizeof chunk);
+    if (got > 0) {
+      buffer_.append(chunk, static_cast<std::size_t>(got));
+      return true;
+    }
+    if (got == 0) {
+      eof_ = true;
+      return false;
+    }
+    if (errno != EINTR) fail(ExitCode::failed, std::string("cannot read input: ") + std::strerror(errno));
+  }
+}
+
+bool JsonLinesReader::read_line(std::string& line) {
+  std::size_t newline;
+  while ((newline = buffer_.find('\n', start_)) == std::string::npos) {
+    if (!fill()) {
+      if (start_ >= buffer_.size()) return false;
+      newline = buffer_.size();  // a last line without its newline
+      break;
+    }
+  }
+  ++line_number_;
+  line.assign(buffer_, start_, newline - start_);
+  start_ = std::min(newline + 1, buffer_.size());
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return true;
+}
+
+std::optional<Json> JsonLinesReader::next_object() {
+  std::string line;
+  while (read_line(line)) {
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    return parse_json_object(line, line_number_);
+  }
+  return std::nullopt;
+}
+
+bool JsonLinesReader::has_buffered_input() const {
+  if (buffer_.find('\n', start_) != std::string::npos || eof_) return true;
+  pollfd descriptor{fd_, POLLIN, 0};
+  return poll(&descriptor, 1, 0) > 0;
+}
+
+Json parse_json_object(const std::string& text, std::size_t line, const char* what) {
+  auto prefix = [&](const std::string& message) { return line > 0 ? at_line(line, message) : message; };
+  Json value;
+  try {
+    value = Json::parse(text);
+  } catch (const Json::parse_error& error) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."
+    std::string detail = error.what();
+    auto colon = detail.find("parse error");
+    fail(ExitCode::bad_input,
+         prefix("malformed JSON: " + (colon == std::string::npos ? detail : detail.substr(colon))));
+  }
+  if (!value.is_object())
+    fail(ExitCode::bad_input, prefix(std::string(what) + " must be a JSON object, not " + json_type_name(value)));
+  return value;
+}
+
+void write_json_line(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void flush_output() {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    fail(ExitCode::failed, std::string("cannot write to standard output: ") + std::strerror(errno));
+}
+
+const char* json_type_name(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "array";
+    case Json::value_t::object: return "object";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    default: return "value";
+  }
+}
+
+}  // namespace sheratan

@@ -1,0 +1,198 @@
+#include "queue/ingest.hpp"
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+
+namespace sheratan {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSuffix = ".job.json";
+
+bool is_job_file(const std::string& name) {
+  return name.size() > kSuffix.size() && name.ends_with(kSuffix) && name.front() != '.';
+}
+
+// Moves a file into a subfolder, creating it; rename keeps it atomic.
+fs::path move_into(const fs::path& file, const fs::path& folder) {
+  fs::create_directories(folder);
+  fs::path target = folder / file.filename();
+  fs::rename(file, target);
+  return target;
+}
+
+void write_error_file(const fs::path& rejected, const std::string& error) {
+  fs::path path = rejected;
+  path.replace_filename(rejected.filename().string().substr(0, rejected.filename().string().size() - kSuffix.size()) +
+                        ".error.json");
+  std::ofstream out(path);
+  out << Json{{"file", rejected.filename().string()}, {"error", error}}.dump() << '\n';
+}
+
+}  // namespace
+
+Json IngestResult::to_json() const {
+  Json out{{"file", file}, {"accepted", accepted}};
+  if (job) {
+    out["id"] = job->id;
+    out["status"] = to_string(job->status);
+    out["duplicate"] = job->duplicate;
+  } else {
+    out["error"] = error;
+  }
+  return out;
+}
+
+DropFolder::DropFolder(JobQueue& queue, fs::path folder, JobDefaults defaults, std::optional<std::int64_t> max_depth,
+                       const Clock& clock)
+    : queue_(queue), folder_(std::move(folder)), defaults_(std::move(defaults)), max_depth_(max_depth), clock_(clock) {
+  if (!fs::is_directory(folder_)) fail(ExitCode::failed, "drop folder " + quote(folder_.string()) + " does not exist");
+}
+
+JobSpec DropFolder::spec_from_file(const Json& document, EpochMillis now) const {
+  Json job = Json::object();
+  for (auto it = document.begin(); it != document.end(); ++it) {
+    if (it.key() == "job_id") {
+      if (!it->is_string() || it->get_ref<const std::string&>().empty())
+        fail(ExitCode::bad_input, "field 'job_id' must be a non-empty string");
+      job["idempotency_key"] = *it;
+    } else if (it.key() == "payload") {
+      if (!it->is_object()) fail(ExitCode::bad_input, "field 'payload' must be an object");
+      // The original nested params under payload; some writers put them there directly.
+      Json params = it->contains("params") ? (*it)["params"] : *it;
+      if (params.is_object()) params.erase("kind");
+      job["params"] = params;
+      if (!document.contains("kind") && it->contains("kind")) job["kind"] = (*it)["kind"];
+    } else if (it.key() == "idempotency_key") {
+      fail(ExitCode::bad_input, "field 'idempotency_key' is not allowed in a drop file: 'job_id' is the key");
+    } else {
+      job[it.key()] = *it;
+    }
+  }
+  if (!job.contains("idempotency_key")) fail(ExitCode::bad_input, "field 'job_id' is required");
+  return parse_job_spec(job, defaults_, now);
+}
+
+std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
+  if (!is_job_file(name)) return std::nullopt;
+  fs::path file = folder_ / name;
+  std::ifstream in(file);
+  if (!in) return std::nullopt;  // taken by another ingester, or gone
+  std::stringstream text;
+  text << in.rdbuf();
+  IngestResult result;
+  result.file = name;
+  try {
+    Json document = parse_json_object(text.str(), 0, "a drop file");
+    PushItem item{spec_from_file(document, clock_.now()), 0};
+    result.job = queue_.push({item}, max_depth_).front();
+    result.accepted = true;
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::unavailable) throw;  // store busy or queue full: leave the file for later
+    result.error = error.what();
+  }
+  std::error_code gone;
+  if (!fs::exists(file, gone)) return std::nullopt;  // another ingester moved it first
+  if (result.accepted) {
+    move_into(file, folder_ / "ingested");
+  } else {
+    write_error_file(move_into(file, folder_ / "rejected"), result.error);
+  }
+  return result;
+}
+
+void DropFolder::ingest_all(const std::function<void(const IngestResult&)>& report) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder_))
+    if (entry.is_regular_file() && is_job_file(entry.path().filename().string()))
+      names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names)
+    if (auto result = ingest_file(name)) report(*result);
+}
+
+namespace {
+
+struct Watch {
+  DropFolder* folder;
+  const std::function<void(const IngestResult&)>* report;
+  int inotify_fd;
+  int exit_code = 0;
+  std::optional<Error> error;
+  uv_loop_t* loop;
+};
+
+}  // namespace
+
+int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
+  // Raw inotify, because uv_fs_event does not report IN_CLOSE_WRITE and a file must
+  // not be read while its writer is still writing it.
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) fail(ExitCode::failed, "cannot start inotify: " + std::string(std::strerror(errno)));
+  if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+    ::close(fd);
+    fail(ExitCode::failed, "cannot watch " + quote(folder_.string()) + ": " + std::strerror(errno));
+  }
+  ingest_all(report);  // after the watch is armed, so that nothing slips between
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Watch state{this, &report, fd, 0, std::nullopt, &loop};
+  uv_poll_t poll;
+  uv_signal_t sigint, sigterm;
+  uv_poll_init(&loop, &poll, fd);
+  uv_signal_init(&loop, &sigint);
+  uv_signal_init(&loop, &sigterm);
+  poll.data = sigint.data = sigterm.data = &state;
+  uv_poll_start(&poll, UV_READABLE, [](uv_poll_t* handle, int, int) {
+    auto* watch = static_cast<Watch*>(handle->data);
+    alignas(inotify_event) char buffer[64 * 1024];
+    for (;;) {
+      ssize_t got = ::read(watch->inotify_fd, buffer, sizeof buffer);
+      if (got <= 0) break;
+      for (char* at = buffer; at < buffer + got;) {
+        auto* event = reinterpret_cast<inotify_event*>(at);
+        at += sizeof(inotify_event) + event->len;
+        try {
+          if (event->mask & IN_Q_OVERFLOW) {
+            watch->folder->ingest_all(*watch->report);  // events were lost: look at everything
+          } else if (event->len > 0) {
+            if (auto result = watch->folder->ingest_file(event->name)) (*watch->report)(*result);
+          }
+        } catch (const Error& error) {
+          watch->error = error;
+          uv_stop(watch->loop);
+          return;
+        }
+      }
+    }
+  });
+  auto on_signal = [](uv_signal_t* handle, int signum) {
+    auto* watch = static_cast<Watch*>(handle->data);
+    watch->exit_code = signum == SIGINT ? 130 : 143;
+    uv_stop(watch->loop);
+  };
+  uv_signal_start(&sigint, on_signal, SIGINT);
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  ::close(fd);
+  if (state.error) throw *state.error;
+  return state.exit_code;
+}
+
+}  // namespace sheratan

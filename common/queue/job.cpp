@@ -1,0 +1,205 @@
+#include "queue/job.hpp"
+
+#include <limits>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+
+namespace sheratan {
+namespace {
+
+constexpr std::string_view kStatusNames[] = {"pending", "ready", "leased", "done", "dead", "canceled", "blocked"};
+
+[[noreturn]] void bad_field(std::string_view field, const std::string& why) {
+  fail(ExitCode::bad_input, "field " + quote(field) + " " + why);
+}
+
+std::string require_string(const Json& value, std::string_view field, std::size_t max_length = 256) {
+  if (!value.is_string()) bad_field(field, std::string("must be a string, not ") + json_type_name(value));
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.empty()) bad_field(field, "must not be empty");
+  if (text.size() > max_length) bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+  return text;
+}
+
+std::int64_t require_integer(const Json& value, std::string_view field, std::int64_t low, std::int64_t high) {
+  if (!value.is_number_integer()) bad_field(field, std::string("must be an integer, not ") + json_type_name(value));
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(high))
+    bad_field(field, "must be at most " + std::to_string(high));
+  auto number = value.get<std::int64_t>();
+  if (number < low || number > high)
+    bad_field(field, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+  return number;
+}
+
+Millis field_duration(const Json& value, std::string_view field) {
+  try {
+    return parse_duration_json(value);
+  } catch (const Error& error) {
+    bad_field(field, error.what());
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(JobStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+
+JobStatus parse_job_status(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kStatusNames); ++i)
+    if (kStatusNames[i] == name) return static_cast<JobStatus>(i);
+  fail(ExitCode::usage, "unknown status " + quote(name) +
+                            " (one of pending, ready, leased, done, dead, canceled, blocked)");
+}
+
+bool is_terminal(JobStatus status) {
+  return status == JobStatus::done || status == JobStatus::dead || status == JobStatus::canceled;
+}
+
+std::int64_t parse_priority(const Json& value) {
+  if (value.is_string()) {
+    const auto& name = value.get_ref<const std::string&>();
+    if (name == "critical") return 30;
+    if (name == "high") return 20;
+    if (name == "normal") return 10;
+    if (name == "low") return 0;
+    bad_field("priority", "must be an integer or one of critical, high, normal, low, not " + quote(name));
+  }
+  return require_integer(value, "priority", -1'000'000, 1'000'000);
+}
+
+JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMillis now) {
+  JobSpec spec;
+  spec.queue = defaults.queue;
+  spec.priority = defaults.priority;
+  spec.max_attempts = defaults.max_attempts;
+  spec.timeout_ms = defaults.timeout_ms;
+  spec.backoff_ms = defaults.backoff_ms;
+  spec.backoff_max_ms = defaults.backoff_max_ms;
+  bool has_kind = false, has_delay = false;
+  for (auto it = input.begin(); it != input.end(); ++it) {
+    const std::string& field = it.key();
+    const Json& value = it.value();
+    if (field == "kind") {
+      spec.kind = require_string(value, field, 128);
+      has_kind = true;
+    } else if (field == "params") {
+      if (!value.is_object()) bad_field(field, std::string("must be an object, not ") + json_type_name(value));
+      spec.params = value;
+    } else if (field == "queue") {
+      spec.queue = require_string(value, field, 128);
+    } else if (field == "priority") {
+      spec.priority = parse_priority(value);
+    } else if (field == "run_at") {
+      try {
+        spec.run_at = parse_rfc3339(require_string(value, field, 64));
+      } catch (const Error& error) {
+        bad_field(field, error.what());
+      }
+    } else if (field == "delay") {
+      has_delay = true;
+      spec.run_at = now + field_duration(value, field);
+    } else if (field == "depends_on") {
+      if (!value.is_array()) bad_field(field, std::string("must be an array of job ids, not ") + json_type_name(value));
+      if (value.size() > 1000) bad_field(field, "lists more than 1000 jobs");
+      for (const auto& id : value) spec.depends_on.push_back(require_string(id, field, 64));
+    } else if (field == "idempotency_key") {
+      spec.idempotency_key = require_string(value, field, 512);
+    } else if (field == "max_attempts") {
+      spec.max_attempts = require_integer(value, field, 1, 1000);
+    } else if (field == "timeout") {
+      spec.timeout_ms = field_duration(value, field);
+      if (spec.timeout_ms <= 0) bad_field(field, "must be positive");
+    } else if (field == "backoff") {
+      spec.backoff_ms = field_duration(value, field);
+    } else if (field == "backoff_max") {
+      spec.backoff_max_ms = field_duration(value, field);
+    } else if (field == "labels") {
+      if (!value.is_object()) bad_field(field, std::string("must be an object of strings, not ") + json_type_name(value));
+      for (auto label = value.begin(); label != value.end(); ++label)
+        if (!label.value().is_string())
+          bad_field("labels." + label.key(), std::string("must be a string, not ") + json_type_name(label.value()));
+      spec.labels = value;
+    } else if (field == "cost") {
+      try {
+        spec.cost = parse_money_json(value);
+      } catch (const Error& error) {
+        bad_field(field, error.what());
+      }
+      if (*spec.cost < 0) bad_field(field, "must not be negative");
+    } else {
+      bad_field(field, "is unknown (kind, params, queue, priority, run_at, delay, depends_on, idempotency_key, "
+                       "max_attempts, timeout, backoff, backoff_max, labels, cost)");
+    }
+  }
+  if (!has_kind) bad_field("kind", "is required");
+  if (has_delay && input.contains("run_at")) bad_field("delay", "cannot be combined with run_at");
+  if (spec.backoff_max_ms < spec.backoff_ms) spec.backoff_max_ms = spec.backoff_ms;
+  return spec;
+}
+
+Json JobSpec::payload() const {
+  Json payload = {{"kind", kind},
+                  {"params", params},
+                  {"queue", queue},
+                  {"priority", priority},
+                  {"depends_on", depends_on},
+                  {"max_attempts", max_attempts},
+                  {"timeout_ms", timeout_ms},
+                  {"backoff_ms", backoff_ms},
+                  {"backoff_max_ms", backoff_max_ms},
+                  {"labels", labels}};
+  if (cost) payload["cost"] = format_money(*cost);
+  return payload;
+}
+
+namespace {
+Json optional_json(const std::optional<std::string>& value) { return value ? Json(*value) : Json(nullptr); }
+Json optional_time(const std::optional<EpochMillis>& value) {
+  return value ? Json(format_rfc3339(*value)) : Json(nullptr);
+}
+}  // namespace
+
+Json Job::to_json() const {
+  Json out = Json::object();
+  out["id"] = id;
+  out["kind"] = spec.kind;
+  out["queue"] = spec.queue;
+  out["status"] = to_string(status);
+  out["priority"] = spec.priority;
+  out["params"] = spec.params;
+  out["labels"] = spec.labels;
+  out["depends_on"] = spec.depends_on;
+  out["idempotency_key"] = optional_json(spec.idempotency_key);
+  out["attempts"] = attempts;
+  out["max_attempts"] = spec.max_attempts;
+  out["timeout"] = format_duration(spec.timeout_ms);
+  out["backoff"] = format_duration(spec.backoff_ms);
+  out["backoff_max"] = format_duration(spec.backoff_max_ms);
+  out["cost"] = spec.cost ? Json(format_money(*spec.cost)) : Json(nullptr);
+  out["run_at"] = format_rfc3339(run_at);
+  out["created_at"] = format_rfc3339(created_at);
+  out["updated_at"] = format_rfc3339(updated_at);
+  out["worker"] = optional_json(worker);
+  if (status == JobStatus::leased) {
+    out["lease_token"] = optional_json(lease_token);
+    out["lease_until"] = optional_time(lease_until);
+  }
+  out["error"] = optional_json(error);
+  out["result"] = result ? Json::parse(*result, nullptr, false) : Json(nullptr);
+  out["result_hash"] = optional_json(result_hash);
+  out["finished_at"] = optional_time(finished_at);
+  return out;
+}
+
+Json JobEvent::to_json() const {
+  return Json{{"seq", seq},
+              {"id", id},
+              {"job", job_id},
+              {"ts", format_rfc3339(ts)},
+              {"from", optional_json(from)},
+              {"to", to},
+              {"worker", optional_json(worker)},
+              {"detail", optional_json(detail)}};
+}
+
+}  // namespace sheratan

@@ -1,0 +1,51 @@
+#include "queue/job_row.hpp"
+
+namespace sheratan {
+
+Job read_job(const Statement& row, int c) {
+  Job job;
+  job.seq = row.integer(c + 0);
+  job.id = row.text(c + 1);
+  job.spec.kind = row.text(c + 2);
+  job.spec.queue = row.text(c + 3);
+  job.spec.params = Json::parse(row.text_view(c + 4));
+  job.spec.labels = Json::parse(row.text_view(c + 5));
+  job.spec.priority = row.integer(c + 6);
+  job.status = parse_job_status(row.text_view(c + 7));
+  job.run_at = row.integer(c + 8);
+  job.spec.run_at = job.run_at;
+  job.created_at = row.integer(c + 9);
+  job.updated_at = row.integer(c + 10);
+  job.attempts = row.integer(c + 11);
+  job.spec.max_attempts = row.integer(c + 12);
+  job.spec.timeout_ms = row.integer(c + 13);
+  job.spec.backoff_ms = row.integer(c + 14);
+  job.spec.backoff_max_ms = row.integer(c + 15);
+  job.spec.depends_on = Json::parse(row.text_view(c + 16)).get<std::vector<std::string>>();
+  job.waiting_deps = row.integer(c + 17);
+  job.spec.idempotency_key = row.optional_text(c + 18);
+  job.spec.cost = row.optional_integer(c + 19);
+  job.worker = row.optional_text(c + 20);
+  job.lease_token = row.optional_text(c + 21);
+  job.lease_until = row.optional_integer(c + 22);
+  job.error = row.optional_text(c + 23);
+  job.result = row.optional_text(c + 24);
+  job.result_hash = row.optional_text(c + 25);
+  job.finished_at = row.optional_integer(c + 26);
+  return job;
+}
+
+JobEvent read_event(const Statement& row) {
+  JobEvent event;
+  event.seq = row.integer(0);
+  event.id = row.text(1);
+  event.job_id = row.text(2);
+  event.ts = row.integer(3);
+  event.from = row.optional_text(4);
+  event.to = row.text(5);
+  event.worker = row.optional_text(6);
+  event.detail = row.optional_text(7);
+  return event;
+}
+
+}  // namespace sheratan

@@ -1,0 +1,131 @@
+#pragma once
+// The durable job queue on the shared store. Every method is one transaction (or joins
+// the caller's, so that a batch of acks commits once); every status change writes a
+// job event in the same transaction.
+// Promises: a job is leased to one worker at a time; a lease token that is wrong or has
+// run out changes nothing; a job with dependencies becomes ready only when all of them
+// are done, and is blocked when one ends dead or canceled.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "queue/job.hpp"
+#include "store/store.hpp"
+#include "store/wakeup.hpp"
+
+namespace sheratan {
+
+struct PushItem {
+  JobSpec spec;
+  std::size_t line = 0;  // input line, for messages; 0 when from flags
+};
+
+struct PushOutcome {
+  std::string id;
+  JobStatus status;
+  bool duplicate = false;
+  Json to_json() const;
+};
+
+struct ClaimRequest {
+  std::string worker;
+  std::string queue = "default";
+  std::vector<std::string> kinds;  // empty: any kind
+  std::int64_t limit = 1;
+  Millis lease_ms = 60'000;
+};
+
+struct LeaseRef {
+  std::string id;
+  std::string token;
+};
+
+struct QueueStats {
+  struct Row {
+    std::string queue;
+    std::string status;
+    std::int64_t count;
+  };
+  std::vector<Row> counts;
+  std::vector<std::pair<std::string, Millis>> oldest_ready_age;  // per queue
+  Json to_json() const;
+};
+
+struct ListFilter {
+  std::optional<JobStatus> status;
+  std::optional<std::string> queue;
+  std::optional<std::string> kind;
+  std::vector<std::pair<std::string, std::string>> labels;  // key=value, all must match
+  std::optional<std::string> chain;
+  std::optional<std::int64_t> limit;
+};
+
+struct ReapCounts {
+  std::int64_t ready = 0;
+  std::int64_t dead = 0;
+};
+
+class JobQueue {
+ public:
+  JobQueue(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  /// Pushes jobs in one transaction. A job whose idempotency key exists with the same
+  /// payload is reported as a duplicate; with a different payload it is a conflict
+  /// (exit 3) and nothing of the batch is written. max_depth, when set, refuses the
+  /// batch (exit 5) if it would take a queue past that many unfinished jobs.
+  std::vector<PushOutcome> push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth);
+
+  /// Leases up to limit ready jobs, highest priority first, then oldest. Reaps expired
+  /// leases and promotes due pending jobs first.
+  std::vector<Job> claim(const ClaimRequest& request);
+
+  /// Whether a claim could lease something now, and else when to look again.
+  WaitCheck claimable(const ClaimRequest& request);
+
+  /// Lease operations; each throws Error(conflict) for a wrong or expired token and
+  /// Error(failed) when the job does not exist.
+  Job ack(const LeaseRef& lease, const Json& result);
+  Job fail(const LeaseRef& lease, const std::string& error, bool retry);
+  Job extend(const LeaseRef& lease, Millis lease_ms);
+  Job release(const LeaseRef& lease);
+
+  Job cancel(const std::string& id, const std::string& reason);
+  Job retry(const std::string& id);
+  ReapCounts reap();
+  std::int64_t purge(Millis older_than);
+
+  /// Streams jobs matching the filter, oldest first, without holding them all in memory.
+  void list(const ListFilter& filter, const std::function<void(const Job&)>& emit);
+  /// The job, or nullopt.
+  std::optional<Job> find(const std::string& id);
+  std::vector<JobEvent> events_of(const std::string& id);
+  std::vector<JobEvent> events_after(std::int64_t seq, std::int64_t limit);
+  std::int64_t last_event_seq();
+  QueueStats stats();
+
+  /// Backoff before attempt n+1 after n failed attempts: backoff · 2^(n−1), capped.
+  static Millis backoff_delay(Millis backoff, Millis backoff_max, std::int64_t failed_attempts);
+
+ private:
+  PushOutcome push_one(const JobSpec& spec, EpochMillis now);
+  void record_event(const std::string& job_id, EpochMillis now, std::optional<std::string_view> from,
+                    std::string_view to, const std::optional<std::string>& worker,
+                    const std::optional<std::string>& detail);
+  std::int64_t lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker = nullptr);
+  Job job_by_seq(std::int64_t seq);
+  void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
+  void promote_due(EpochMillis now, std::int64_t limit);
+  void on_done(std::int64_t seq, EpochMillis now);
+  void block_dependents(std::int64_t seq, EpochMillis now);
+  void unblock_dependents(std::int64_t seq, EpochMillis now);
+  JobStatus status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at,
+                                     EpochMillis now);
+
+  Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace sheratan

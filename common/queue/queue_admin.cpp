@@ -1,0 +1,64 @@
+// Operator actions on single jobs and on the whole queue: cancel, retry, purge.
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "queue/job_row.hpp"
+#include "queue/queue.hpp"
+#include "store/sql/queue_queries.hpp"
+
+namespace sheratan {
+
+Job JobQueue::cancel(const std::string& id, const std::string& reason) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    auto job = find(id);
+    if (!job) sheratan::fail(ExitCode::failed, "no job " + quote(id));
+    if (is_terminal(job->status))
+      sheratan::fail(ExitCode::conflict, "job " + quote(id) + " is " + std::string(to_string(job->status)) +
+                                             " and cannot be canceled");
+    store_.use(sql::kCancel).bind(1, job->seq).bind(2, now).run();
+    record_event(id, now, to_string(job->status), "canceled", std::nullopt,
+                 reason.empty() ? std::optional<std::string>() : reason);
+    block_dependents(job->seq, now);
+    return job_by_seq(job->seq);
+  });
+}
+
+Job JobQueue::retry(const std::string& id) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    auto job = find(id);
+    if (!job) sheratan::fail(ExitCode::failed, "no job " + quote(id));
+    if (job->status != JobStatus::dead && job->status != JobStatus::canceled)
+      sheratan::fail(ExitCode::conflict, "job " + quote(id) + " is " + std::string(to_string(job->status)) +
+                                             "; only dead or canceled jobs can be retried");
+    JobStatus next = status_from_dependencies(job->seq, job->waiting_deps, now, now);
+    store_.use(sql::kResetForRetry).bind(1, job->seq).bind(2, to_string(next)).bind(3, now).run();
+    record_event(id, now, to_string(job->status), to_string(next), std::nullopt, "retried, attempts reset");
+    unblock_dependents(job->seq, now);
+    return job_by_seq(job->seq);
+  });
+}
+
+std::int64_t JobQueue::purge(Millis older_than) {
+  return store_.write([&] {
+    const EpochMillis cutoff = clock_.now() - older_than;
+    std::int64_t purged = 0;
+    for (;;) {
+      std::vector<std::pair<std::int64_t, std::string>> batch;
+      {
+        auto select = store_.use(sql::kPurgeable).bind(1, cutoff);
+        while (select.step()) batch.emplace_back(select.integer(0), select.text(1));
+      }
+      if (batch.empty()) break;
+      for (const auto& [seq, id] : batch) {
+        store_.use(sql::kDeleteDependencies).bind(1, seq).run();
+        store_.use(sql::kDeleteEventsOfJob).bind(1, id).run();
+        store_.use(sql::kDeleteJob).bind(1, seq).run();
+      }
+      purged += static_cast<std::int64_t>(batch.size());
+    }
+    return purged;
+  });
+}
+
+}  // namespace sheratan

@@ -1,0 +1,198 @@
+// Claiming and finishing leases.
+#include <algorithm>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "json/canonical.hpp"
+#include "queue/job_row.hpp"
+#include "queue/queue.hpp"
+#include "store/ids.hpp"
+#include "store/sql/queue_queries.hpp"
+
+namespace sheratan {
+namespace {
+// Housekeeping done by each claim is bounded so that a claim stays cheap even after
+// a long outage; what is left is picked up by the next claim or by `reap`.
+constexpr std::int64_t kHousekeepingBatch = 1000;
+}  // namespace
+
+Millis JobQueue::backoff_delay(Millis backoff, Millis backoff_max, std::int64_t failed_attempts) {
+  Millis delay = backoff;
+  for (std::int64_t i = 1; i < failed_attempts && delay < backoff_max; ++i) delay *= 2;
+  return std::min(delay, backoff_max);
+}
+
+std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
+  if (request.worker.empty()) sheratan::fail(ExitCode::usage, "a claim needs a worker name (--worker)");
+  if (request.limit < 1) sheratan::fail(ExitCode::usage, "--limit must be at least 1");
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    reap_expired(now, kHousekeepingBatch, nullptr);
+    promote_due(now, kHousekeepingBatch);
+    std::vector<std::int64_t> seqs;
+    {
+      auto select = store_.use(request.kinds.empty() ? sql::kReadyInQueue : sql::kReadyInQueueOfKinds);
+      select.bind(1, request.queue).bind(2, request.limit);
+      if (!request.kinds.empty()) select.bind(3, Json(request.kinds).dump());
+      while (select.step()) seqs.push_back(select.integer(0));
+    }
+    std::vector<Job> jobs;
+    jobs.reserve(seqs.size());
+    for (auto seq : seqs) {
+      auto lease = store_.use(sql::kLease);
+      lease.bind(1, seq).bind(2, request.worker).bind(3, new_random_token()).bind(4, now + request.lease_ms).bind(5, now);
+      lease.step();
+      jobs.push_back(read_job(lease));
+      lease.run();
+      const Job& job = jobs.back();
+      record_event(job.id, now, "ready", "leased", request.worker, "attempt " + std::to_string(job.attempts));
+    }
+    return jobs;
+  });
+}
+
+WaitCheck JobQueue::claimable(const ClaimRequest& request) {
+  return store_.read([&] {
+    const EpochMillis now = clock_.now();
+    auto any = store_.use(request.kinds.empty() ? sql::kAnyReadyInQueue : sql::kAnyReadyInQueueOfKinds);
+    any.bind(1, request.queue);
+    if (!request.kinds.empty()) any.bind(2, Json(request.kinds).dump());
+    any.step();
+    WaitCheck check;
+    check.done = any.integer(0) != 0;
+    for (auto query : {sql::kNextDue, sql::kNextLeaseExpiry}) {
+      auto next = store_.use(query);
+      next.step();
+      if (auto due = next.optional_integer(0)) {
+        if (*due <= now) check.done = true;
+        if (!check.next_due || *due < *check.next_due) check.next_due = due;
+      }
+    }
+    return check;
+  });
+}
+
+void JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts) {
+  std::vector<std::int64_t> expired;
+  {
+    auto select = store_.use(sql::kExpiredLeases);
+    select.bind(1, now).bind(2, limit);
+    while (select.step()) expired.push_back(select.integer(0));
+  }
+  for (auto seq : expired) {
+    Job job = job_by_seq(seq);
+    if (job.attempts >= job.spec.max_attempts) {
+      store_.use(sql::kMarkDead).bind(1, seq).bind(2, "lease expired after the last attempt").bind(3, now).run();
+      record_event(job.id, now, "leased", "dead", job.worker, "lease expired after the last attempt");
+      block_dependents(seq, now);
+      if (counts) ++counts->dead;
+    } else {
+      store_.use(sql::kReapToReady).bind(1, seq).bind(2, now).run();
+      record_event(job.id, now, "leased", "ready", job.worker, "lease expired");
+      if (counts) ++counts->ready;
+    }
+  }
+}
+
+void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
+  std::vector<std::int64_t> due;
+  {
+    auto select = store_.use(sql::kDuePending);
+    select.bind(1, now).bind(2, limit);
+    while (select.step()) due.push_back(select.integer(0));
+  }
+  for (auto seq : due) {
+    store_.use(sql::kSetStatus).bind(1, seq).bind(2, "ready").bind(3, now).run();
+    auto row = store_.use(sql::kStatusBySeq).bind(1, seq);
+    row.step();
+    record_event(row.text(0), now, "pending", "ready", std::nullopt, "due");
+  }
+}
+
+std::int64_t JobQueue::lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker) {
+  auto row = store_.use(sql::kLeaseHolder).bind(1, lease.id);
+  if (!row.step()) sheratan::fail(ExitCode::failed, "no job " + quote(lease.id));
+  const auto status = row.text(1);
+  if (status != "leased")
+    sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " is " + status + ", not leased: the lease token is stale");
+  if (row.text_view(2) != lease.token)
+    sheratan::fail(ExitCode::conflict, "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
+  if (row.integer(3) <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
+  if (worker) *worker = row.text(8);
+  return row.integer(0);
+}
+
+Job JobQueue::job_by_seq(std::int64_t seq) {
+  auto row = store_.use(sql::kJobBySeq).bind(1, seq);
+  row.step();
+  return read_job(row);
+}
+
+Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    std::string worker;
+    const auto seq = lease_holder(lease, now, &worker);
+    // The hash is over the canonical form, so that a result re-serialised with other
+    // key order or spacing still verifies.
+    store_.use(sql::kMarkDone).bind(1, seq).bind(2, result.dump()).bind(3, canonical_hash(result)).bind(4, now).run();
+    record_event(lease.id, now, "leased", "done", worker, std::nullopt);
+    on_done(seq, now);
+    return job_by_seq(seq);
+  });
+}
+
+Job JobQueue::fail(const LeaseRef& lease, const std::string& error, bool retry) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    std::string worker;
+    const auto seq = lease_holder(lease, now, &worker);
+    Job job = job_by_seq(seq);
+    if (retry && job.attempts < job.spec.max_attempts) {
+      Millis delay = backoff_delay(job.spec.backoff_ms, job.spec.backoff_max_ms, job.attempts);
+      store_.use(sql::kMarkRetry).bind(1, seq).bind(2, now + delay).bind(3, error).bind(4, now).run();
+      record_event(lease.id, now, "leased", "pending", worker, "retry in " + format_duration(delay) + ": " + error);
+    } else {
+      store_.use(sql::kMarkDead).bind(1, seq).bind(2, error).bind(3, now).run();
+      record_event(lease.id, now, "leased", "dead", worker, error);
+      block_dependents(seq, now);
+    }
+    return job_by_seq(seq);
+  });
+}
+
+Job JobQueue::extend(const LeaseRef& lease, Millis lease_ms) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    const auto seq = lease_holder(lease, now);
+    store_.use(sql::kExtendLease).bind(1, seq).bind(2, now + lease_ms).bind(3, now).run();
+    return job_by_seq(seq);
+  });
+}
+
+Job JobQueue::release(const LeaseRef& lease) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    std::string worker;
+    const auto seq = lease_holder(lease, now, &worker);
+    store_.use(sql::kRelease).bind(1, seq).bind(2, now).run();
+    record_event(lease.id, now, "leased", "ready", worker, "released");
+    return job_by_seq(seq);
+  });
+}
+
+ReapCounts JobQueue::reap() {
+  return store_.write([&] {
+    ReapCounts counts;
+    const EpochMillis now = clock_.now();
+    for (;;) {
+      auto before = counts.ready + counts.dead;
+      reap_expired(now, kHousekeepingBatch, &counts);
+      if (counts.ready + counts.dead - before < kHousekeepingBatch) break;
+    }
+    promote_due(now, std::numeric_limits<std::int64_t>::max());
+    return counts;
+  });
+}
+
+}  // namespace sheratan

@@ -1,0 +1,114 @@
+#pragma once
+// Every SQL statement of the job queue. The store prepares each once and reuses it.
+// Columns of a job row, in the order read_job() expects them:
+#include <string_view>
+
+namespace sheratan::sql {
+
+#define SHERATAN_JOB_COLUMNS                                                                            \
+  "seq, id, kind, queue, params, labels, priority, status, run_at, created_at, updated_at, attempts, " \
+  "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, idempotency_key, "  \
+  "cost, worker, lease_token, lease_until, error, result, result_hash, finished_at"
+
+inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
+
+inline constexpr std::string_view kInsertJob =
+    "INSERT INTO jobs (id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
+    "updated_at, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, "
+    "idempotency_key, spec_hash, cost) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+
+inline constexpr std::string_view kInsertEvent =
+    "INSERT INTO job_events (id, job_id, ts, from_status, to_status, worker, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+inline constexpr std::string_view kInsertDependency = "INSERT OR IGNORE INTO job_deps (dep_seq, job_seq) VALUES (?1, ?2)";
+
+inline constexpr std::string_view kFindByKey = "SELECT id, status, spec_hash FROM jobs WHERE idempotency_key = ?1";
+inline constexpr std::string_view kSeqStatusById = "SELECT seq, status FROM jobs WHERE id = ?1";
+inline constexpr std::string_view kJobBySeq = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE seq = ?1";
+inline constexpr std::string_view kJobById = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE id = ?1";
+
+inline constexpr std::string_view kQueueDepth =
+    "SELECT count(*) FROM jobs WHERE queue = ?1 AND status IN ('pending', 'ready', 'leased')";
+
+// Claiming: the partial indexes jobs_ready, jobs_due and jobs_leases serve these.
+inline constexpr std::string_view kExpiredLeases =
+    "SELECT seq FROM jobs WHERE status = 'leased' AND lease_until <= ?1 ORDER BY lease_until LIMIT ?2";
+inline constexpr std::string_view kDuePending =
+    "SELECT seq FROM jobs WHERE status = 'pending' AND waiting_deps = 0 AND run_at <= ?1 ORDER BY run_at LIMIT ?2";
+inline constexpr std::string_view kReadyInQueue =
+    "SELECT seq FROM jobs WHERE status = 'ready' AND queue = ?1 ORDER BY priority DESC, seq LIMIT ?2";
+inline constexpr std::string_view kReadyInQueueOfKinds =
+    "SELECT seq FROM jobs WHERE status = 'ready' AND queue = ?1 "
+    "AND kind IN (SELECT value FROM json_each(?3)) ORDER BY priority DESC, seq LIMIT ?2";
+inline constexpr std::string_view kAnyReadyInQueue =
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'ready' AND queue = ?1)";
+inline constexpr std::string_view kAnyReadyInQueueOfKinds =
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'ready' AND queue = ?1 "
+    "AND kind IN (SELECT value FROM json_each(?2)))";
+inline constexpr std::string_view kNextDue =
+    "SELECT min(run_at) FROM jobs WHERE status = 'pending' AND waiting_deps = 0";
+inline constexpr std::string_view kNextLeaseExpiry = "SELECT min(lease_until) FROM jobs WHERE status = 'leased'";
+
+inline constexpr std::string_view kLease =
+    "UPDATE jobs SET status = 'leased', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
+    "lease_until = ?4, updated_at = ?5 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
+
+// Finishing a lease: the token must match and the lease must not have run out.
+inline constexpr std::string_view kLeaseHolder =
+    "SELECT seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker "
+    "FROM jobs WHERE id = ?1";
+inline constexpr std::string_view kMarkDone =
+    "UPDATE jobs SET status = 'done', result = ?2, result_hash = ?3, finished_at = ?4, updated_at = ?4, "
+    "lease_token = NULL, lease_until = NULL, error = NULL WHERE seq = ?1";
+inline constexpr std::string_view kMarkRetry =
+    "UPDATE jobs SET status = 'pending', run_at = ?2, error = ?3, updated_at = ?4, lease_token = NULL, "
+    "lease_until = NULL WHERE seq = ?1";
+inline constexpr std::string_view kMarkDead =
+    "UPDATE jobs SET status = 'dead', error = ?2, finished_at = ?3, updated_at = ?3, lease_token = NULL, "
+    "lease_until = NULL WHERE seq = ?1";
+inline constexpr std::string_view kExtendLease = "UPDATE jobs SET lease_until = ?2, updated_at = ?3 WHERE seq = ?1";
+inline constexpr std::string_view kRelease =
+    "UPDATE jobs SET status = 'ready', attempts = max(attempts - 1, 0), lease_token = NULL, lease_until = NULL, "
+    "updated_at = ?2 WHERE seq = ?1";
+inline constexpr std::string_view kReapToReady =
+    "UPDATE jobs SET status = 'ready', lease_token = NULL, lease_until = NULL, error = 'lease expired', "
+    "updated_at = ?2 WHERE seq = ?1";
+inline constexpr std::string_view kSetStatus = "UPDATE jobs SET status = ?2, updated_at = ?3 WHERE seq = ?1";
+inline constexpr std::string_view kCancel =
+    "UPDATE jobs SET status = 'canceled', lease_token = NULL, lease_until = NULL, finished_at = ?2, "
+    "updated_at = ?2 WHERE seq = ?1";
+inline constexpr std::string_view kResetForRetry =
+    "UPDATE jobs SET status = ?2, attempts = 0, error = NULL, finished_at = NULL, run_at = ?3, updated_at = ?3, "
+    "lease_token = NULL, lease_until = NULL WHERE seq = ?1";
+
+// Dependencies.
+inline constexpr std::string_view kDependents = "SELECT job_seq FROM job_deps WHERE dep_seq = ?1";
+inline constexpr std::string_view kDependencyStatuses =
+    "SELECT j.status FROM job_deps d JOIN jobs j ON j.seq = d.dep_seq WHERE d.job_seq = ?1";
+inline constexpr std::string_view kDependencyDone =
+    "UPDATE jobs SET waiting_deps = waiting_deps - 1, updated_at = ?2 WHERE seq = ?1 "
+    "RETURNING status, waiting_deps, run_at";
+inline constexpr std::string_view kStatusBySeq = "SELECT id, status, waiting_deps, run_at FROM jobs WHERE seq = ?1";
+
+// Reading.
+inline constexpr std::string_view kEventsOfJob =
+    "SELECT seq, id, job_id, ts, from_status, to_status, worker, detail FROM job_events WHERE job_id = ?1 ORDER BY seq";
+inline constexpr std::string_view kEventsAfter =
+    "SELECT seq, id, job_id, ts, from_status, to_status, worker, detail FROM job_events WHERE seq > ?1 "
+    "ORDER BY seq LIMIT ?2";
+inline constexpr std::string_view kLastEventSeq = "SELECT coalesce(max(seq), 0) FROM job_events";
+inline constexpr std::string_view kCountsByQueueStatus =
+    "SELECT queue, status, count(*) FROM jobs GROUP BY queue, status ORDER BY queue, status";
+inline constexpr std::string_view kOldestReady =
+    "SELECT queue, min(run_at) FROM jobs WHERE status = 'ready' GROUP BY queue";
+
+// Purging finished jobs.
+inline constexpr std::string_view kPurgeable =
+    "SELECT seq, id FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') LIMIT 10000";
+inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
+inline constexpr std::string_view kDeleteEventsOfJob = "DELETE FROM job_events WHERE job_id = ?1";
+inline constexpr std::string_view kDeleteDependencies = "DELETE FROM job_deps WHERE dep_seq = ?1 OR job_seq = ?1";
+
+}  // namespace sheratan::sql

@@ -1,0 +1,71 @@
+#include "store/sql/schema.hpp"
+
+namespace sheratan {
+
+const std::vector<const char*>& schema_migrations() {
+  static const std::vector<const char*> migrations = {
+      // 1: the job queue.
+      R"sql(
+CREATE TABLE jobs (
+  seq             INTEGER PRIMARY KEY,      -- insertion order: "oldest first"
+  id              TEXT NOT NULL UNIQUE,     -- UUIDv7
+  kind            TEXT NOT NULL,
+  queue           TEXT NOT NULL,
+  params          TEXT NOT NULL,            -- JSON object
+  labels          TEXT NOT NULL,            -- JSON object of strings
+  chain           TEXT,                     -- labels.chain, indexed
+  priority        INTEGER NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN
+                    ('pending','ready','leased','done','dead','canceled','blocked')),
+  run_at          INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  max_attempts    INTEGER NOT NULL,
+  timeout_ms      INTEGER NOT NULL,
+  backoff_ms      INTEGER NOT NULL,
+  backoff_max_ms  INTEGER NOT NULL,
+  depends_on      TEXT NOT NULL,            -- JSON array of job ids, immutable
+  waiting_deps    INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT UNIQUE,
+  spec_hash       TEXT,
+  cost            INTEGER,                  -- money units of 0.0001
+  worker          TEXT,                     -- lease holder, then the worker that finished it
+  lease_token     TEXT,
+  lease_until     INTEGER,
+  error           TEXT,
+  result          TEXT,
+  result_hash     TEXT,
+  finished_at     INTEGER
+);
+CREATE INDEX jobs_ready   ON jobs(queue, priority DESC, seq) WHERE status = 'ready';
+CREATE INDEX jobs_due     ON jobs(run_at) WHERE status = 'pending' AND waiting_deps = 0;
+CREATE INDEX jobs_leases  ON jobs(lease_until) WHERE status = 'leased';
+CREATE INDEX jobs_status  ON jobs(status, queue);
+CREATE INDEX jobs_chain   ON jobs(chain, seq) WHERE chain IS NOT NULL;
+CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE job_deps (
+  dep_seq INTEGER NOT NULL,   -- the job depended on
+  job_seq INTEGER NOT NULL,   -- the job that waits for it
+  PRIMARY KEY (dep_seq, job_seq)
+) WITHOUT ROWID;
+CREATE INDEX job_deps_by_job ON job_deps(job_seq, dep_seq);
+
+CREATE TABLE job_events (
+  seq     INTEGER PRIMARY KEY,
+  id      TEXT NOT NULL,
+  job_id  TEXT NOT NULL,
+  ts      INTEGER NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  worker  TEXT,
+  detail  TEXT
+);
+CREATE INDEX job_events_by_job ON job_events(job_id, seq);
+)sql",
+  };
+  return migrations;
+}
+
+}  // namespace sheratan

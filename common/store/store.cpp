@@ -1,0 +1,231 @@
+#include "store/store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "store/sql/schema.hpp"
+
+namespace sheratan {
+
+// ---- Statement -------------------------------------------------------------
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(handle_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(handle_, index);
+  return *this;
+}
+
+bool Statement::step() {
+  int code = sqlite3_step(handle_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(handle_);
+  std::string message = sqlite3_errmsg(db);
+  sqlite3_reset(handle_);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    fail(ExitCode::unavailable, "store is busy: " + message);
+  if ((code & 0xff) == SQLITE_CONSTRAINT) fail(ExitCode::conflict, "constraint failed: " + message);
+  fail(ExitCode::failed, "store error: " + message);
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(handle_, column); }
+
+std::string_view Statement::text_view(int column) const {
+  auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
+  if (!bytes) return {};
+  return {bytes, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column))};
+}
+
+std::string Statement::text(int column) const { return std::string(text_view(column)); }
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }
+
+std::optional<std::string> Statement::optional_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return text(column);
+}
+
+std::optional<std::int64_t> Statement::optional_integer(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return integer(column);
+}
+
+void Statement::reset() {
+  sqlite3_reset(handle_);
+  sqlite3_clear_bindings(handle_);
+}
+
+// ---- Store -----------------------------------------------------------------
+
+namespace {
+
+void create_private_file(const std::string& path) {
+  std::filesystem::path file(path);
+  auto folder = file.parent_path();
+  if (!folder.empty() && !std::filesystem::exists(folder)) {
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    if (error) fail(ExitCode::failed, "cannot create folder " + quote(folder.string()) + ": " + error.message());
+    ::chmod(folder.c_str(), 0700);
+  }
+  int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) fail(ExitCode::failed, "cannot create store " + quote(path) + ": " + std::strerror(errno));
+  ::close(fd);
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const StoreOptions& options) {
+  const std::string& path = options.path;
+  if (::access(path.c_str(), F_OK) != 0) {
+    if (!options.create)
+      fail(ExitCode::failed, "store " + quote(path) + " does not exist (give --db or set SHERATAN_DB)");
+    create_private_file(path);
+  } else if (::access(path.c_str(), W_OK) != 0) {
+    fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + std::strerror(errno));
+  }
+  sqlite3* db = nullptr;
+  int code = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (code != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    sqlite3_close(db);
+    fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + message);
+  }
+  std::unique_ptr<Store> store(new Store(db, path));
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout_ms));
+  sqlite3_extended_result_codes(db, 1);
+  // journal_mode=WAL is persistent in the file, but asking is cheap and covers a
+  // store that someone created with the sqlite3 shell.
+  store->exec("PRAGMA journal_mode=WAL");
+  store->exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  store->exec("PRAGMA foreign_keys=ON");
+  store->exec("PRAGMA temp_store=MEMORY");
+  store->migrate();
+  return store;
+}
+
+Store::~Store() {
+  statements_.clear();
+  sqlite3_close_v2(db_);
+}
+
+void Store::raise(int code, std::string_view doing) const {
+  std::string message = std::string(doing) + " on " + quote(path_) + ": " + sqlite3_errmsg(db_);
+  int primary = code & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    fail(ExitCode::unavailable, "store " + quote(path_) + " is busy (another process holds it): " + sqlite3_errmsg(db_));
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
+    fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + sqlite3_errmsg(db_));
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+    fail(ExitCode::failed, "store " + quote(path_) + " is not a Sheratan store or is damaged: " + sqlite3_errmsg(db_));
+  fail(ExitCode::failed, message);
+}
+
+void Store::exec(const char* sql) {
+  char* error = nullptr;
+  int code = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
+  sqlite3_free(error);
+  if (code != SQLITE_OK) raise(code, sql);
+}
+
+Statement Store::use(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    sqlite3_stmt* handle = nullptr;
+    int code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
+                                  nullptr);
+    if (code != SQLITE_OK) raise(code, "prepare");
+    found = statements_.emplace(std::string(sql), std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(handle, sqlite3_finalize))
+                .first;
+  }
+  Statement statement(found->second.get());
+  statement.reset();
+  return statement;
+}
+
+std::int64_t Store::data_version() {
+  Statement statement = use("PRAGMA data_version");
+  statement.step();
+  std::int64_t version = statement.integer(0);
+  statement.reset();
+  return version;
+}
+
+std::int64_t Store::changes() const { return sqlite3_changes64(db_); }
+
+void Store::begin(bool immediate) {
+  int code = sqlite3_exec(db_, immediate ? "BEGIN IMMEDIATE" : "BEGIN", nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) raise(code, "begin transaction");
+}
+
+Store::Transaction::Transaction(Store& store, bool immediate) : store_(store) {
+  if (store_.depth_ == 0) {
+    store_.begin(immediate);
+    owner_ = true;
+  }
+  ++store_.depth_;
+}
+
+void Store::Transaction::commit() {
+  done_ = true;
+  --store_.depth_;
+  if (!owner_) return;
+  int code = sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) {
+    sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    store_.raise(code, "commit");
+  }
+}
+
+Store::Transaction::~Transaction() {
+  if (done_) return;
+  --store_.depth_;
+  if (owner_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Store::migrate() {
+  const auto& steps = schema_migrations();
+  auto current = [&] {
+    Statement statement = use("PRAGMA user_version");
+    statement.step();
+    auto version = statement.integer(0);
+    statement.reset();
+    return version;
+  };
+  const auto latest = static_cast<std::int64_t>(steps.size());
+  auto version = current();
+  if (version > latest)
+    fail(ExitCode::failed, "store " + quote(path_) + " has schema version " + std::to_string(version) +
+                               ", newer than this binary's " + std::to_string(latest) + ": upgrade Sheratan");
+  if (version == latest) return;
+  write([&] {
+    // Another process may have migrated between our check and our lock.
+    for (auto v = current(); v < latest; ++v) {
+      exec(steps[static_cast<std::size_t>(v)]);
+      exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+    }
+  });
+}
+
+}  // namespace sheratan

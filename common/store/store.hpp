@@ -1,0 +1,145 @@
+#pragma once
+// The store: one SQLite database in WAL mode shared by every tool. This unit owns the
+// connection, its pragmas, the forward-only migrations, write transactions
+// (BEGIN IMMEDIATE with busy handling) and the prepared-statement cache.
+// Promise: a write that returns has been committed durably (synchronous=FULL unless
+// SHERATAN_SYNC=normal); a write that throws has changed nothing.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+
+namespace sheratan {
+
+/// A prepared statement from the cache. Binding is 1-based as in SQLite; a Statement
+/// is reset (bindings cleared) by the next use().
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* handle) : handle_(handle) {}
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind_null(int index);
+  template <typename T>
+  Statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+  }
+
+  /// Steps once: true when a row is available, false when done.
+  bool step();
+  /// Steps to completion, for statements that return no rows.
+  void run();
+
+  std::int64_t integer(int column) const;
+  std::string text(int column) const;
+  std::string_view text_view(int column) const;
+  bool is_null(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  std::optional<std::int64_t> optional_integer(int column) const;
+
+  sqlite3_stmt* handle() const { return handle_; }
+  void reset();
+
+ private:
+  sqlite3_stmt* handle_;
+};
+
+struct StoreOptions {
+  std::string path;
+  bool create = true;             // create the file (and its folder) when missing
+  std::int64_t busy_timeout_ms = 10'000;
+  bool durable = true;            // synchronous=FULL; false gives NORMAL
+};
+
+class Store {
+ public:
+  /// Opens (and when allowed creates) the store, sets the pragmas and migrates it.
+  /// Throws Error: failed when it is missing, unavailable when it stays locked,
+  /// failed when its schema is newer than this binary.
+  static std::unique_ptr<Store> open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// A cached prepared statement, reset and ready to bind. sql must outlive the store
+  /// (the SQL constants in queries.hpp do).
+  /// A cached prepared statement, reset and ready to bind. The cache owns it; the
+  /// Statement returned is a view that stays valid while the store is open.
+  Statement use(std::string_view sql);
+  void exec(const char* sql);
+
+  /// Runs body in a BEGIN IMMEDIATE transaction and commits; rolls back and rethrows
+  /// when body throws. Nested calls join the outer transaction.
+  template <typename Body>
+  auto write(Body&& body) -> decltype(body()) {
+    Transaction transaction(*this, true);
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      transaction.commit();
+    } else {
+      auto result = body();
+      transaction.commit();
+      return result;
+    }
+  }
+
+  /// Runs body in a read transaction, so that it sees one consistent snapshot.
+  template <typename Body>
+  auto read(Body&& body) -> decltype(body()) {
+    Transaction transaction(*this, false);
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      transaction.commit();
+    } else {
+      auto result = body();
+      transaction.commit();
+      return result;
+    }
+  }
+
+  /// PRAGMA data_version: changes when another connection commits.
+  std::int64_t data_version();
+  std::int64_t changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+  /// Throws the Error that fits SQLite's result code, naming what was being done.
+  [[noreturn]] void raise(int code, std::string_view doing) const;
+
+ private:
+  class Transaction {
+   public:
+    Transaction(Store& store, bool immediate);
+    ~Transaction();
+    void commit();
+
+   private:
+    Store& store_;
+    bool owner_ = false;
+    bool done_ = false;
+  };
+
+  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void migrate();
+  void begin(bool immediate);
+
+  sqlite3* db_;
+  std::string path_;
+  int depth_ = 0;
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>, TextHash, std::equal_to<>>
+      statements_;
+};
+
+}  // namespace sheratan

@@ -1,0 +1,540 @@
+// sheratan-queue: the durable job queue. Each subcommand parses its flags, calls one
+// JobQueue operation and prints; the rules live in common/queue/.
+#include <unistd.h>
+
+#include <map>
+
+#include "cli/app.hpp"
+#include "cli/batch.hpp"
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "json/canonical.hpp"
+#include "queue/ingest.hpp"
+#include "queue/queue.hpp"
+
+using namespace sheratan;
+
+namespace {
+
+const std::vector<std::string> kJobColumns = {"id", "status", "kind", "queue", "priority", "attempts", "run_at"};
+constexpr std::size_t kBatchLines = 10'000;
+
+std::string default_worker_name() {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+JobDefaults defaults_from(const Config& config) {
+  JobDefaults defaults;
+  if (auto queue = config.text(std::nullopt, "SHERATAN_QUEUE", "queue.default")) defaults.queue = *queue;
+  if (auto attempts = config.integer(std::nullopt, nullptr, "queue.max_attempts")) defaults.max_attempts = *attempts;
+  if (auto timeout = config.text(std::nullopt, nullptr, "queue.timeout")) defaults.timeout_ms = parse_duration(*timeout);
+  return defaults;
+}
+
+/// Reads stdin as JSON lines; a terminal on stdin is a usage error, not a hang.
+JsonLinesReader stdin_reader(const char* what) {
+  if (stdin_is_terminal())
+    fail(ExitCode::usage, std::string("no ") + what + " given: pass arguments or pipe JSON lines on stdin");
+  return JsonLinesReader(STDIN_FILENO);
+}
+
+std::string string_field(const Json& line, const char* field, bool required = true) {
+  auto found = line.find(field);
+  if (found == line.end() || found->is_null()) {
+    if (required) fail(ExitCode::bad_input, "field " + quote(field) + " is required");
+    return {};
+  }
+  if (!found->is_string()) fail(ExitCode::bad_input, "field " + quote(field) + " must be a string");
+  return found->get<std::string>();
+}
+
+void reject_unknown_fields(const Json& line, std::initializer_list<const char*> known) {
+  for (auto it = line.begin(); it != line.end(); ++it) {
+    bool ok = false;
+    for (const char* name : known) ok = ok || it.key() == name;
+    if (!ok) fail(ExitCode::bad_input, "field " + quote(it.key()) + " is unknown");
+  }
+}
+
+Json parse_json_flag(const std::string& text, const char* flag) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& error) {
+    fail(ExitCode::bad_input, std::string(flag) + " is not valid JSON: " + error.what());
+  }
+}
+
+// ---- push -------------------------------------------------------------------
+
+struct PushFlags {
+  std::string kind;
+  std::optional<std::string> params, queue, priority, run_at, delay, key, timeout, backoff, backoff_max, cost;
+  std::vector<std::string> depends_on, labels;
+  std::optional<std::int64_t> max_attempts, max_depth;
+  bool atomic = false;
+};
+
+Json job_from_flags(const PushFlags& flags) {
+  Json job{{"kind", flags.kind}};
+  if (flags.params) job["params"] = parse_json_flag(*flags.params, "--params");
+  if (flags.queue) job["queue"] = *flags.queue;
+  if (flags.priority) {
+    bool numeric = !flags.priority->empty() && flags.priority->find_first_not_of("-0123456789") == std::string::npos;
+    job["priority"] = numeric ? Json(std::stoll(*flags.priority)) : Json(*flags.priority);
+  }
+  if (flags.run_at) job["run_at"] = *flags.run_at;
+  if (flags.delay) job["delay"] = *flags.delay;
+  if (!flags.depends_on.empty()) job["depends_on"] = flags.depends_on;
+  if (flags.key) job["idempotency_key"] = *flags.key;
+  if (flags.max_attempts) job["max_attempts"] = *flags.max_attempts;
+  if (flags.timeout) job["timeout"] = *flags.timeout;
+  if (flags.backoff) job["backoff"] = *flags.backoff;
+  if (flags.backoff_max) job["backoff_max"] = *flags.backoff_max;
+  if (flags.cost) job["cost"] = *flags.cost;
+  if (!flags.labels.empty()) {
+    job["labels"] = Json::object();
+    for (const auto& label : flags.labels) {
+      auto equals = label.find('=');
+      if (equals == std::string::npos || equals == 0)
+        fail(ExitCode::usage, "--label " + quote(label) + " must be KEY=VALUE");
+      job["labels"][label.substr(0, equals)] = label.substr(equals + 1);
+    }
+  }
+  return job;
+}
+
+void run_push(ToolContext& context, const PushFlags& flags) {
+  auto store = context.open_store();
+  JobQueue queue(*store, context.clock);
+  const JobDefaults defaults = defaults_from(context.config);
+  const auto max_depth = context.config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+  RecordPrinter printer(context.output_format(), {"id", "status", "duplicate"});
+  auto push_lines = [&](std::vector<InputLine>& lines) {
+    std::vector<PushItem> items;
+    items.reserve(lines.size());
+    const EpochMillis now = context.clock.now();
+    for (auto& input : lines) {
+      try {
+        items.push_back({parse_job_spec(input.value, defaults, now), input.line});
+      } catch (const Error& error) {
+        throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
+      }
+    }
+    for (const auto& outcome : queue.push(items, max_depth)) printer.print(outcome.to_json());
+    flush_output();
+  };
+  if (!flags.kind.empty()) {
+    std::vector<InputLine> one{{0, job_from_flags(flags)}};
+    push_lines(one);
+  } else {
+    auto reader = stdin_reader("job");
+    if (for_each_input_batch(reader, flags.atomic ? 0 : kBatchLines, push_lines) == 0)
+      fail(ExitCode::bad_input, "no jobs on standard input");
+  }
+  printer.finish();
+}
+
+void add_push(CLI::App& app, ToolContext& context) {
+  auto flags = std::make_shared<PushFlags>();
+  auto* push = app.add_subcommand("push", "Add jobs: one from flags, or JSON lines from stdin");
+  push->add_option("kind", flags->kind, "Kind of the job (with no KIND, read JSON lines from stdin)");
+  push->add_option("-p,--params", flags->params, "Parameters as a JSON object");
+  push->add_option("--queue", flags->queue, "Queue name (default: default)");
+  push->add_option("--priority", flags->priority, "Integer, higher first; or critical, high, normal, low");
+  push->add_option("--run-at", flags->run_at, "Run no earlier than this RFC 3339 time");
+  push->add_option("--delay", flags->delay, "Run no earlier than this duration from now (30s, 5m)");
+  push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)");
+  push->add_option("-k,--idempotency-key", flags->key, "Key that makes a repeated push return the same job");
+  push->add_option("--max-attempts", flags->max_attempts, "Attempts before the job is dead (default 5)");
+  push->add_option("--timeout", flags->timeout, "Time a worker may run the job (default 5m)");
+  push->add_option("--backoff", flags->backoff, "First retry delay, doubled each attempt (default 500ms)");
+  push->add_option("--backoff-max", flags->backoff_max, "Cap on the retry delay (default 5m)");
+  push->add_option("-l,--label", flags->labels, "Label KEY=VALUE (repeatable): mission, task, chain, payer ...");
+  push->add_option("--cost", flags->cost, "What the job costs its payer, as money (\"12.5000\")");
+  push->add_option("--max-depth", flags->max_depth, "Refuse (exit 5) past this many unfinished jobs in a queue");
+  push->add_flag("--atomic", flags->atomic, "Push all of stdin in one transaction (default: batches)");
+  push->callback([&context, flags] { run_push(context, *flags); });
+}
+
+// ---- claim ------------------------------------------------------------------
+
+struct ClaimFlags {
+  std::optional<std::string> worker, queue, lease, wait;
+  std::vector<std::string> kinds;
+  std::int64_t limit = 1;
+};
+
+void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
+  auto store = context.open_store();
+  JobQueue queue(*store, context.clock);
+  ClaimRequest request;
+  request.worker = flags.worker.value_or(default_worker_name());
+  request.queue = flags.queue.value_or(defaults_from(context.config).queue);
+  request.kinds = flags.kinds;
+  request.limit = flags.limit;
+  if (flags.lease) request.lease_ms = parse_duration(*flags.lease);
+  std::vector<Job> jobs = queue.claim(request);
+  if (jobs.empty() && wait) {
+    std::optional<std::int64_t> deadline;
+    if (flags.wait && !flags.wait->empty()) deadline = monotonic_millis() + parse_duration(*flags.wait);
+    StoreWaiter waiter(*store);
+    auto outcome = waiter.wait(
+        [&]() -> WaitCheck {
+          WaitCheck check = queue.claimable(request);
+          if (check.done) {
+            jobs = queue.claim(request);
+            check.done = !jobs.empty();
+          }
+          return check;
+        },
+        deadline, context.clock);
+    if (outcome != WaitOutcome::done) {
+      context.exit_status = exit_code_for(outcome);
+      return;
+    }
+  }
+  if (jobs.empty()) {
+    context.exit_status = to_int(ExitCode::failed);
+    return;
+  }
+  RecordPrinter printer(context.output_format(), {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
+  for (const auto& job : jobs) printer.print(job.to_json());
+  printer.finish();
+}
+
+void add_claim(CLI::App& app, ToolContext& context) {
+  auto flags = std::make_shared<ClaimFlags>();
+  auto* claim = app.add_subcommand("claim", "Lease ready jobs, highest priority first, then oldest");
+  claim->add_option("-w,--worker", flags->worker, "Name of the worker holding the lease (default host:pid)");
+  claim->add_option("--queue", flags->queue, "Queue to claim from (default: default)");
+  claim->add_option("--kinds", flags->kinds, "Only these kinds (comma-separated)")->delimiter(',');
+  claim->add_option("-n,--limit", flags->limit, "Lease up to N jobs (default 1)")->check(CLI::Range(1, 100000));
+  claim->add_option("--lease", flags->lease, "Lease length (default 60s)");
+  auto* wait = claim->add_option("--wait", flags->wait, "Block until a job is ready, at most DUR (default: forever)")
+                   ->expected(0, 1);
+  claim->callback([&context, flags, wait] { run_claim(context, *flags, wait->count() > 0); });
+}
+
+// ---- ack, fail, extend, release --------------------------------------------
+
+struct LeaseFlags {
+  std::string id;
+  std::optional<std::string> token, result, error, lease;
+  bool no_retry = false;
+};
+
+enum class LeaseAction { ack, fail, extend, release };
+
+Job apply_lease_action(JobQueue& queue, LeaseAction action, const LeaseRef& lease, const Json& line) {
+  switch (action) {
+    case LeaseAction::ack: {
+      reject_unknown_fields(line, {"id", "token", "result"});
+      return queue.ack(lease, line.value("result", Json(nullptr)));
+    }
+    case LeaseAction::fail: {
+      reject_unknown_fields(line, {"id", "token", "error", "retry"});
+      auto retry = line.value("retry", Json(true));
+      if (!retry.is_boolean()) fail(ExitCode::bad_input, "field 'retry' must be true or false");
+      std::string error = string_field(line, "error", false);
+      return queue.fail(lease, error.empty() ? "failed" : error, retry.get<bool>());
+    }
+    case LeaseAction::extend: {
+      reject_unknown_fields(line, {"id", "token", "lease"});
+      auto found = line.find("lease");
+      return queue.extend(lease, found == line.end() ? 60'000 : parse_duration_json(*found));
+    }
+    case LeaseAction::release:
+      reject_unknown_fields(line, {"id", "token"});
+      return queue.release(lease);
+  }
+  fail(ExitCode::failed, "unknown lease action");
+}
+
+void run_lease_action(ToolContext& context, LeaseAction action, const LeaseFlags& flags) {
+  auto store = context.open_store(false);
+  JobQueue queue(*store, context.clock);
+  RecordPrinter printer(context.output_format(), {"id", "status", "attempts", "error"});
+  auto apply = [&](std::vector<InputLine>& lines) {
+    // All lines of a batch in one transaction: one bad token and nothing changes.
+    std::vector<Job> done = store->write([&] {
+      std::vector<Job> jobs;
+      for (auto& input : lines) {
+        try {
+          LeaseRef lease{string_field(input.value, "id"), string_field(input.value, "token")};
+          jobs.push_back(apply_lease_action(queue, action, lease, input.value));
+        } catch (const Error& error) {
+          throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
+        }
+      }
+      return jobs;
+    });
+    for (const auto& job : done) printer.print(job.to_json());
+    flush_output();
+  };
+  if (!flags.id.empty()) {
+    if (!flags.token) fail(ExitCode::usage, "--token is required with a job id");
+    Json line{{"id", flags.id}, {"token", *flags.token}};
+    if (flags.result) line["result"] = parse_json_flag(*flags.result, "--result");
+    if (flags.error) line["error"] = *flags.error;
+    if (flags.no_retry) line["retry"] = false;
+    if (flags.lease) line["lease"] = *flags.lease;
+    std::vector<InputLine> one{{0, line}};
+    apply(one);
+  } else {
+    auto reader = stdin_reader("job id");
+    if (for_each_input_batch(reader, kBatchLines, apply) == 0) fail(ExitCode::bad_input, "no lines on standard input");
+  }
+  printer.finish();
+}
+
+void add_lease_action(CLI::App& app, ToolContext& context, LeaseAction action, const char* name, const char* help) {
+  auto flags = std::make_shared<LeaseFlags>();
+  auto* sub = app.add_subcommand(name, help);
+  sub->add_option("id", flags->id, "Job id (with none, read JSON lines {\"id\",\"token\",...} from stdin)");
+  sub->add_option("-t,--token", flags->token, "The lease token that claim printed");
+  if (action == LeaseAction::ack) sub->add_option("-r,--result", flags->result, "Result as JSON (default null)");
+  if (action == LeaseAction::fail) {
+    sub->add_option("-e,--error", flags->error, "What went wrong");
+    sub->add_flag("--no-retry", flags->no_retry, "End the job now (dead) instead of retrying");
+  }
+  if (action == LeaseAction::extend) sub->add_option("--lease", flags->lease, "New lease length from now (default 60s)");
+  sub->callback([&context, action, flags] { run_lease_action(context, action, *flags); });
+}
+
+// ---- ls, show, stats, watch -------------------------------------------------
+
+ListFilter parse_list_filter(const std::optional<std::string>& status, const std::vector<std::string>& labels) {
+  ListFilter filter;
+  if (status) filter.status = parse_job_status(*status);
+  for (const auto& label : labels) {
+    auto equals = label.find('=');
+    if (equals == std::string::npos || equals == 0)
+      fail(ExitCode::usage, "--label " + quote(label) + " must be KEY=VALUE");
+    filter.labels.emplace_back(label.substr(0, equals), label.substr(equals + 1));
+  }
+  return filter;
+}
+
+void add_ls(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    std::optional<std::string> status, queue, kind, chain;
+    std::vector<std::string> labels;
+    std::optional<std::int64_t> limit;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* ls = app.add_subcommand("ls", "List jobs, oldest first");
+  ls->add_option("-s,--status", flags->status, "Only jobs in this status");
+  ls->add_option("--queue", flags->queue, "Only jobs of this queue");
+  ls->add_option("--kind", flags->kind, "Only jobs of this kind");
+  ls->add_option("-l,--label", flags->labels, "Only jobs with label KEY=VALUE (repeatable)");
+  ls->add_option("--chain", flags->chain, "Only jobs of this chain (label chain)");
+  ls->add_option("-n,--limit", flags->limit, "At most N jobs")->check(CLI::PositiveNumber);
+  ls->callback([&context, flags] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    ListFilter filter = parse_list_filter(flags->status, flags->labels);
+    filter.queue = flags->queue;
+    filter.kind = flags->kind;
+    filter.chain = flags->chain;
+    filter.limit = flags->limit;
+    RecordPrinter printer(context.output_format(), kJobColumns);
+    queue.list(filter, [&](const Job& job) { printer.print(job.to_json()); });
+    printer.finish();
+  });
+}
+
+void add_show(CLI::App& app, ToolContext& context) {
+  auto id = std::make_shared<std::string>();
+  auto* show = app.add_subcommand("show", "Show one job with its event history; re-checks its result hash");
+  show->add_option("id", *id, "Job id")->required();
+  show->callback([&context, id] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    auto job = queue.find(*id);
+    if (!job) fail(ExitCode::failed, "no job " + quote(*id));
+    Json out = job->to_json();
+    bool tampered = false;
+    if (job->result) {
+      auto stored = Json::parse(*job->result, nullptr, false);
+      tampered = stored.is_discarded() || canonical_hash(stored) != job->result_hash.value_or("");
+      out["result_verified"] = !tampered;
+    }
+    out["events"] = Json::array();
+    for (const auto& event : queue.events_of(*id)) out["events"].push_back(event.to_json());
+    write_json_line(out);
+    flush_output();
+    if (tampered) {
+      print_error("job " + quote(*id) + ": result does not match its SHA-256: the stored result was tampered with");
+      context.exit_status = to_int(ExitCode::failed);
+    }
+  });
+}
+
+void add_stats(CLI::App& app, ToolContext& context) {
+  auto* stats = app.add_subcommand("stats", "Counts by status and queue, oldest ready age, dead jobs");
+  stats->callback([&context] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    Json stats_json = queue.stats().to_json();
+    if (context.output_format() == OutputFormat::json) {
+      write_json_line(stats_json);
+      flush_output();
+      return;
+    }
+    RecordPrinter printer(context.output_format(), {"queue", "pending", "ready", "leased", "done", "dead", "canceled",
+                                                     "blocked", "oldest_ready_age_ms"});
+    for (auto& [name, row] : stats_json["queues"].items()) {
+      Json line = row;
+      line["queue"] = name;
+      printer.print(line);
+    }
+    printer.finish();
+  });
+}
+
+void add_watch(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    std::optional<std::string> job;
+    std::optional<std::int64_t> after;
+    bool all = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* watch = app.add_subcommand("watch", "Stream job events as JSON lines as they happen (until signalled)");
+  watch->add_option("--job", flags->job, "Only events of this job");
+  watch->add_option("--after", flags->after, "Start after this event seq (default: now)");
+  watch->add_flag("--all", flags->all, "Start from the first event in the store");
+  watch->callback([&context, flags] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    std::int64_t cursor = flags->all ? 0 : flags->after.value_or(queue.last_event_seq());
+    StoreWaiter waiter(*store);
+    auto outcome = waiter.wait(
+        [&]() -> WaitCheck {
+          for (;;) {
+            auto events = queue.events_after(cursor, 1000);
+            for (const auto& event : events) {
+              cursor = event.seq;
+              if (!flags->job || event.job_id == *flags->job) write_json_line(event.to_json());
+            }
+            flush_output();
+            if (events.size() < 1000) return {};
+          }
+        },
+        std::nullopt, context.clock);
+    context.exit_status = exit_code_for(outcome);
+  });
+}
+
+// ---- cancel, retry, reap, purge, ingest -------------------------------------
+
+void add_admin(CLI::App& app, ToolContext& context) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  auto reason = std::make_shared<std::string>();
+  auto* cancel = app.add_subcommand("cancel", "Cancel jobs that have not ended; their dependents become blocked");
+  cancel->add_option("ids", *ids, "Job ids")->required();
+  cancel->add_option("--reason", *reason, "Why, recorded in the job's events");
+  cancel->callback([&context, ids, reason] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    RecordPrinter printer(context.output_format(), kJobColumns);
+    auto jobs = store->write([&] {
+      std::vector<Job> out;
+      for (const auto& id : *ids) out.push_back(queue.cancel(id, *reason));
+      return out;
+    });
+    for (const auto& job : jobs) printer.print(job.to_json());
+    printer.finish();
+  });
+
+  auto retry_ids = std::make_shared<std::vector<std::string>>();
+  auto* retry = app.add_subcommand("retry", "Put dead or canceled jobs back (attempts reset); unblocks dependents");
+  retry->add_option("ids", *retry_ids, "Job ids")->required();
+  retry->callback([&context, retry_ids] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    RecordPrinter printer(context.output_format(), kJobColumns);
+    auto jobs = store->write([&] {
+      std::vector<Job> out;
+      for (const auto& id : *retry_ids) out.push_back(queue.retry(id));
+      return out;
+    });
+    for (const auto& job : jobs) printer.print(job.to_json());
+    printer.finish();
+  });
+
+  auto* reap = app.add_subcommand("reap", "Return jobs whose lease expired (dead when attempts are spent)");
+  reap->callback([&context] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    auto counts = queue.reap();
+    write_json_line(Json{{"ready", counts.ready}, {"dead", counts.dead}});
+    flush_output();
+  });
+
+  auto older = std::make_shared<std::string>();
+  auto* purge = app.add_subcommand("purge", "Delete done, dead and canceled jobs that ended more than DUR ago");
+  purge->add_option("--older-than", *older, "Age, such as 7d")->required();
+  purge->callback([&context, older] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    write_json_line(Json{{"purged", queue.purge(parse_duration(*older))}});
+    flush_output();
+  });
+
+  struct IngestFlags {
+    std::string folder;
+    bool watch = false;
+    std::optional<std::int64_t> max_depth;
+  };
+  auto ingest_flags = std::make_shared<IngestFlags>();
+  auto* ingest = app.add_subcommand("ingest", "Turn DIR/*.job.json drop files into jobs");
+  ingest->add_option("dir", ingest_flags->folder, "Drop folder")->required();
+  ingest->add_flag("--watch", ingest_flags->watch, "Go on, taking new files as they are written (inotify)");
+  ingest->add_option("--max-depth", ingest_flags->max_depth, "Backpressure limit, as for push");
+  ingest->callback([&context, ingest_flags] {
+    auto store = context.open_store();
+    JobQueue queue(*store, context.clock);
+    auto max_depth =
+        context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+    DropFolder folder(queue, ingest_flags->folder, defaults_from(context.config), max_depth, context.clock);
+    bool any_rejected = false;
+    auto report = [&](const IngestResult& result) {
+      any_rejected = any_rejected || !result.accepted;
+      write_json_line(result.to_json());
+      flush_output();
+      if (!result.accepted) print_warning("rejected " + quote(result.file) + ": " + result.error);
+    };
+    if (ingest_flags->watch) {
+      context.exit_status = folder.watch(report);
+    } else {
+      folder.ingest_all(report);
+      if (any_rejected) context.exit_status = to_int(ExitCode::bad_input);
+    }
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ToolContext context;
+  CLI::App app{"sheratan-queue: the durable job queue on the shared Sheratan store.\n"
+               "Jobs go in with push, out with claim, and end with ack or fail.",
+               "sheratan-queue"};
+  add_global_options(app, context.options, "sheratan-queue");
+  add_push(app, context);
+  add_claim(app, context);
+  add_lease_action(app, context, LeaseAction::ack, "ack", "Complete leased jobs and store their results");
+  add_lease_action(app, context, LeaseAction::fail, "fail", "Fail leased jobs: retry with backoff, or dead");
+  add_lease_action(app, context, LeaseAction::extend, "extend", "Extend leases that are still held");
+  add_lease_action(app, context, LeaseAction::release, "release", "Give leased jobs back without spending an attempt");
+  add_ls(app, context);
+  add_show(app, context);
+  add_stats(app, context);
+  add_watch(app, context);
+  add_admin(app, context);
+  app.footer("Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy or full.\n"
+             "See sheratan-queue(1), sheratan-jsonl(5) and sheratan(7).");
+  return run_tool(app, context, argc, argv);
+}
