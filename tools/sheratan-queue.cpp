@@ -145,13 +145,14 @@ void add_push(CLI::App& app, ToolContext& context) {
   push->add_option("--priority", flags->priority, "Integer, higher first; or critical, high, normal, low");
   push->add_option("--run-at", flags->run_at, "Run no earlier than this RFC 3339 time");
   push->add_option("--delay", flags->delay, "Run no earlier than this duration from now (30s, 5m)");
-  push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)");
+  push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)")->allow_extra_args(false);
   push->add_option("-k,--idempotency-key", flags->key, "Key that makes a repeated push return the same job");
   push->add_option("--max-attempts", flags->max_attempts, "Attempts before the job is dead (default 5)");
   push->add_option("--timeout", flags->timeout, "Time a worker may run the job (default 5m)");
   push->add_option("--backoff", flags->backoff, "First retry delay, doubled each attempt (default 500ms)");
   push->add_option("--backoff-max", flags->backoff_max, "Cap on the retry delay (default 5m)");
-  push->add_option("-l,--label", flags->labels, "Label KEY=VALUE (repeatable): mission, task, chain, payer ...");
+  push->add_option("-l,--label", flags->labels, "Label KEY=VALUE (repeatable): mission, task, chain, payer ...")
+      ->allow_extra_args(false);
   push->add_option("--cost", flags->cost, "What the job costs its payer, as money (\"12.5000\")");
   push->add_option("--max-depth", flags->max_depth, "Refuse (exit 5) past this many unfinished jobs in a queue");
   push->add_flag("--atomic", flags->atomic, "Push all of stdin in one transaction (default: batches)");
@@ -209,7 +210,7 @@ void add_claim(CLI::App& app, ToolContext& context) {
   auto* claim = app.add_subcommand("claim", "Lease ready jobs, highest priority first, then oldest");
   claim->add_option("-w,--worker", flags->worker, "Name of the worker holding the lease (default host:pid)");
   claim->add_option("--queue", flags->queue, "Queue to claim from (default: default)");
-  claim->add_option("--kinds", flags->kinds, "Only these kinds (comma-separated)")->delimiter(',');
+  claim->add_option("--kinds", flags->kinds, "Only these kinds (comma-separated)")->allow_extra_args(false)->delimiter(',');
   claim->add_option("-n,--limit", flags->limit, "Lease up to N jobs (default 1)")->check(CLI::Range(1, 100000));
   claim->add_option("--lease", flags->lease, "Lease length (default 60s)");
   auto* wait = claim->add_option("--wait", flags->wait, "Block until a job is ready, at most DUR (default: forever)")
@@ -328,7 +329,7 @@ void add_ls(CLI::App& app, ToolContext& context) {
   ls->add_option("-s,--status", flags->status, "Only jobs in this status");
   ls->add_option("--queue", flags->queue, "Only jobs of this queue");
   ls->add_option("--kind", flags->kind, "Only jobs of this kind");
-  ls->add_option("-l,--label", flags->labels, "Only jobs with label KEY=VALUE (repeatable)");
+  ls->add_option("-l,--label", flags->labels, "Only jobs with label KEY=VALUE (repeatable)")->allow_extra_args(false);
   ls->add_option("--chain", flags->chain, "Only jobs of this chain (label chain)");
   ls->add_option("-n,--limit", flags->limit, "At most N jobs")->check(CLI::PositiveNumber);
   ls->callback([&context, flags] {

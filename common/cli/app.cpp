@@ -86,7 +86,7 @@ std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, c
   }
   // CLI11 reports unknown words as "The following arguments were not expected: x y".
   auto colon = message.rfind(": ");
-  if (colon != std::string::npos) {
+  if (colon != std::string::npos && message.find("not expected") != std::string::npos) {
     std::string word = message.substr(colon + 2);
     word = word.substr(0, word.find(' '));
     if (auto near = nearest_word(word, known_words(app))) return message + " (did you mean " + quote(*near) + "?)";
