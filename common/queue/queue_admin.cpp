@@ -46,7 +46,8 @@ std::int64_t JobQueue::purge(Millis older_than) {
     for (;;) {
       std::vector<std::pair<std::int64_t, std::string>> batch;
       {
-        auto select = store_.use(sql::kPurgeable).bind(1, cutoff);
+        auto select = store_.use(sql::kPurgeable);
+        select.bind(1, cutoff);
         while (select.step()) batch.emplace_back(select.integer(0), select.text(1));
       }
       if (batch.empty()) break;

@@ -8,7 +8,8 @@ namespace {
 
 std::vector<std::int64_t> dependents_of(Store& store, std::int64_t seq) {
   std::vector<std::int64_t> out;
-  auto select = store.use(sql::kDependents).bind(1, seq);
+  auto select = store.use(sql::kDependents);
+  select.bind(1, seq);
   while (select.step()) out.push_back(select.integer(0));
   return out;
 }
@@ -17,7 +18,8 @@ std::vector<std::int64_t> dependents_of(Store& store, std::int64_t seq) {
 
 void JobQueue::on_done(std::int64_t seq, EpochMillis now) {
   for (auto dependent : dependents_of(store_, seq)) {
-    auto row = store_.use(sql::kDependencyDone).bind(1, dependent).bind(2, now);
+    auto row = store_.use(sql::kDependencyDone);
+    row.bind(1, dependent).bind(2, now);
     row.step();
     const std::string status = row.text(0);
     const auto waiting = row.integer(1);
@@ -25,7 +27,8 @@ void JobQueue::on_done(std::int64_t seq, EpochMillis now) {
     row.run();
     if (status == "pending" && waiting == 0 && run_at <= now) {
       store_.use(sql::kSetStatus).bind(1, dependent).bind(2, "ready").bind(3, now).run();
-      auto id = store_.use(sql::kStatusBySeq).bind(1, dependent);
+      auto id = store_.use(sql::kStatusBySeq);
+      id.bind(1, dependent);
       id.step();
       record_event(id.text(0), now, "pending", "ready", std::nullopt, "dependencies done");
     }
@@ -37,7 +40,8 @@ void JobQueue::block_dependents(std::int64_t seq, EpochMillis now) {
   while (!work.empty()) {
     auto dependent = work.back();
     work.pop_back();
-    auto row = store_.use(sql::kStatusBySeq).bind(1, dependent);
+    auto row = store_.use(sql::kStatusBySeq);
+    row.bind(1, dependent);
     row.step();
     const std::string id = row.text(0), status = row.text(1);
     if (status != "pending" && status != "ready") continue;  // ended already, or blocked before
@@ -49,7 +53,8 @@ void JobQueue::block_dependents(std::int64_t seq, EpochMillis now) {
 
 JobStatus JobQueue::status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at,
                                              EpochMillis now) {
-  auto statuses = store_.use(sql::kDependencyStatuses).bind(1, seq);
+  auto statuses = store_.use(sql::kDependencyStatuses);
+  statuses.bind(1, seq);
   while (statuses.step()) {
     auto status = statuses.text_view(0);
     if (status == "dead" || status == "canceled" || status == "blocked") return JobStatus::blocked;
@@ -62,7 +67,8 @@ void JobQueue::unblock_dependents(std::int64_t seq, EpochMillis now) {
   while (!work.empty()) {
     auto dependent = work.back();
     work.pop_back();
-    auto row = store_.use(sql::kStatusBySeq).bind(1, dependent);
+    auto row = store_.use(sql::kStatusBySeq);
+    row.bind(1, dependent);
     row.step();
     const std::string id = row.text(0), status = row.text(1);
     const auto waiting = row.integer(2), run_at = row.integer(3);

@@ -103,14 +103,16 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   }
   for (auto seq : due) {
     store_.use(sql::kSetStatus).bind(1, seq).bind(2, "ready").bind(3, now).run();
-    auto row = store_.use(sql::kStatusBySeq).bind(1, seq);
+    auto row = store_.use(sql::kStatusBySeq);
+    row.bind(1, seq);
     row.step();
     record_event(row.text(0), now, "pending", "ready", std::nullopt, "due");
   }
 }
 
 std::int64_t JobQueue::lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker) {
-  auto row = store_.use(sql::kLeaseHolder).bind(1, lease.id);
+  auto row = store_.use(sql::kLeaseHolder);
+  row.bind(1, lease.id);
   if (!row.step()) sheratan::fail(ExitCode::failed, "no job " + quote(lease.id));
   const auto status = row.text(1);
   if (status != "leased")
@@ -123,7 +125,8 @@ std::int64_t JobQueue::lease_holder(const LeaseRef& lease, EpochMillis now, std:
 }
 
 Job JobQueue::job_by_seq(std::int64_t seq) {
-  auto row = store_.use(sql::kJobBySeq).bind(1, seq);
+  auto row = store_.use(sql::kJobBySeq);
+  row.bind(1, seq);
   row.step();
   return read_job(row);
 }

@@ -21,7 +21,8 @@ std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std:
       for (const auto& item : items) {
         auto [entry, fresh] = depth.try_emplace(item.spec.queue, 0);
         if (fresh) {
-          auto count = store_.use(sql::kQueueDepth).bind(1, item.spec.queue);
+          auto count = store_.use(sql::kQueueDepth);
+          count.bind(1, item.spec.queue);
           count.step();
           entry->second = count.integer(0);
         }
@@ -51,7 +52,8 @@ PushOutcome JobQueue::push_one(const JobSpec& spec, EpochMillis now) {
   std::optional<std::string> spec_hash;
   if (spec.idempotency_key) {
     spec_hash = canonical_hash(spec.payload());
-    auto existing = store_.use(sql::kFindByKey).bind(1, *spec.idempotency_key);
+    auto existing = store_.use(sql::kFindByKey);
+    existing.bind(1, *spec.idempotency_key);
     if (existing.step()) {
       if (existing.text_view(2) != *spec_hash)
         sheratan::fail(ExitCode::conflict, "idempotency key " + quote(*spec.idempotency_key) + " already names job " +
@@ -64,7 +66,8 @@ PushOutcome JobQueue::push_one(const JobSpec& spec, EpochMillis now) {
   std::int64_t waiting = 0;
   bool blocked = false;
   for (const auto& dependency : spec.depends_on) {
-    auto found = store_.use(sql::kSeqStatusById).bind(1, dependency);
+    auto found = store_.use(sql::kSeqStatusById);
+    found.bind(1, dependency);
     if (!found.step()) sheratan::fail(ExitCode::bad_input, "field 'depends_on' names unknown job " + quote(dependency));
     dependency_seqs.push_back(found.integer(0));
     auto status = parse_job_status(found.text_view(1));

@@ -41,21 +41,24 @@ void JobQueue::list(const ListFilter& filter, const std::function<void(const Job
 }
 
 std::optional<Job> JobQueue::find(const std::string& id) {
-  auto row = store_.use(sql::kJobById).bind(1, id);
+  auto row = store_.use(sql::kJobById);
+  row.bind(1, id);
   if (!row.step()) return std::nullopt;
   return read_job(row);
 }
 
 std::vector<JobEvent> JobQueue::events_of(const std::string& id) {
   std::vector<JobEvent> events;
-  auto select = store_.use(sql::kEventsOfJob).bind(1, id);
+  auto select = store_.use(sql::kEventsOfJob);
+  select.bind(1, id);
   while (select.step()) events.push_back(read_event(select));
   return events;
 }
 
 std::vector<JobEvent> JobQueue::events_after(std::int64_t seq, std::int64_t limit) {
   std::vector<JobEvent> events;
-  auto select = store_.use(sql::kEventsAfter).bind(1, seq).bind(2, limit);
+  auto select = store_.use(sql::kEventsAfter);
+  select.bind(1, seq).bind(2, limit);
   while (select.step()) events.push_back(read_event(select));
   return events;
 }

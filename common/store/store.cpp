@@ -71,6 +71,14 @@ std::optional<std::int64_t> Statement::optional_integer(int column) const {
   return integer(column);
 }
 
+Statement::Statement(Statement&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+
+Statement::~Statement() {
+  // A statement left mid-step would keep a read transaction open after COMMIT, and a
+  // later BEGIN IMMEDIATE on this connection would then fail at once with SQLITE_BUSY.
+  if (handle_) sqlite3_reset(handle_);
+}
+
 void Statement::reset() {
   sqlite3_reset(handle_);
   sqlite3_clear_bindings(handle_);
@@ -134,7 +142,8 @@ void Store::raise(int code, std::string_view doing) const {
   std::string message = std::string(doing) + " on " + quote(path_) + ": " + sqlite3_errmsg(db_);
   int primary = code & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    fail(ExitCode::unavailable, "store " + quote(path_) + " is busy (another process holds it): " + sqlite3_errmsg(db_));
+    fail(ExitCode::unavailable, "store " + quote(path_) + " is busy (another process holds it) during " +
+                                    std::string(doing) + ": " + sqlite3_errmsg(db_) + " (" + std::to_string(code) + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
     fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + sqlite3_errmsg(db_));
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
@@ -159,6 +168,9 @@ Statement Store::use(std::string_view sql) {
     found = statements_.emplace(std::string(sql), std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(handle, sqlite3_finalize))
                 .first;
   }
+  // Two live Statements on one handle would step over each other's rows.
+  if (sqlite3_stmt_busy(found->second.get()))
+    fail(ExitCode::failed, "internal error: statement used twice at once: " + std::string(sql));
   Statement statement(found->second.get());
   statement.reset();
   return statement;

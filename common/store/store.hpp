@@ -17,11 +17,16 @@
 
 namespace sheratan {
 
-/// A prepared statement from the cache. Binding is 1-based as in SQLite; a Statement
-/// is reset (bindings cleared) by the next use().
+/// A prepared statement from the cache, in use. Binding is 1-based as in SQLite. It is
+/// reset when this handle goes out of scope, which ends any read it had open.
 class Statement {
  public:
   explicit Statement(sqlite3_stmt* handle) : handle_(handle) {}
+  Statement(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind(int index, std::string_view value);
