@@ -122,7 +122,18 @@ void run_push(ToolContext& context, const PushFlags& flags) {
         throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
       }
     }
-    for (const auto& outcome : queue.push(items, max_depth)) printer.print(outcome.to_json());
+    const bool json = context.output_format() == OutputFormat::json;
+    std::string out;
+    for (const auto& outcome : queue.push(items, max_depth)) {
+      if (!json) {
+        printer.print(outcome.to_json());
+        continue;
+      }
+      // The hot path of a bulk push: ids and statuses need no escaping.
+      out += R"({"id":")" + outcome.id + R"(","status":")" + std::string(to_string(outcome.status)) +
+               R"(","duplicate":)" + (outcome.duplicate ? "true}\n" : "false}\n");
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();
   };
   if (!flags.kind.empty()) {
@@ -416,7 +427,7 @@ void add_watch(CLI::App& app, ToolContext& context) {
           for (;;) {
             auto events = queue.events_after(cursor, 1000);
             for (const auto& event : events) {
-              cursor = event.seq;
+              cursor = event.id;
               if (!flags->job || event.job_id == *flags->job) write_json_line(event.to_json());
             }
             flush_output();

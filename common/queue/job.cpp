@@ -192,8 +192,7 @@ Json Job::to_json() const {
 }
 
 Json JobEvent::to_json() const {
-  return Json{{"seq", seq},
-              {"id", id},
+  return Json{{"id", id},
               {"job", job_id},
               {"ts", format_rfc3339(ts)},
               {"from", optional_json(from)},

@@ -86,8 +86,7 @@ struct Job {
 
 /// One change of a job's status.
 struct JobEvent {
-  std::int64_t seq = 0;
-  std::string id;
+  std::int64_t id = 0;  // increasing across the store: a cursor for watch
   std::string job_id;
   EpochMillis ts = 0;
   std::optional<std::string> from;

@@ -37,14 +37,13 @@ Job read_job(const Statement& row, int c) {
 
 JobEvent read_event(const Statement& row) {
   JobEvent event;
-  event.seq = row.integer(0);
-  event.id = row.text(1);
-  event.job_id = row.text(2);
-  event.ts = row.integer(3);
-  event.from = row.optional_text(4);
-  event.to = row.text(5);
-  event.worker = row.optional_text(6);
-  event.detail = row.optional_text(7);
+  event.id = row.integer(0);
+  event.job_id = row.text(1);
+  event.ts = row.integer(2);
+  event.from = row.optional_text(3);
+  event.to = row.text(4);
+  event.worker = row.optional_text(5);
+  event.detail = row.optional_text(6);
   return event;
 }
 

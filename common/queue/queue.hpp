@@ -10,6 +10,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "queue/job.hpp"
@@ -102,7 +104,7 @@ class JobQueue {
   /// The job, or nullopt.
   std::optional<Job> find(const std::string& id);
   std::vector<JobEvent> events_of(const std::string& id);
-  std::vector<JobEvent> events_after(std::int64_t seq, std::int64_t limit);
+  std::vector<JobEvent> events_after(std::int64_t event_id, std::int64_t limit);
   std::int64_t last_event_seq();
   QueueStats stats();
 
@@ -110,8 +112,12 @@ class JobQueue {
   static Millis backoff_delay(Millis backoff, Millis backoff_max, std::int64_t failed_attempts);
 
  private:
-  PushOutcome push_one(const JobSpec& spec, EpochMillis now);
-  void record_event(const std::string& job_id, EpochMillis now, std::optional<std::string_view> from,
+  struct NewJob;
+  void check_depth(const std::vector<PushItem>& items, std::int64_t max_depth);
+  PushOutcome admit(const JobSpec& spec, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
+                    std::unordered_map<std::string_view, std::size_t>& fresh_by_key);
+  void write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now);
+  void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
                     std::string_view to, const std::optional<std::string>& worker,
                     const std::optional<std::string>& detail);
   std::int64_t lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker = nullptr);

@@ -16,7 +16,7 @@ Job JobQueue::cancel(const std::string& id, const std::string& reason) {
       sheratan::fail(ExitCode::conflict, "job " + quote(id) + " is " + std::string(to_string(job->status)) +
                                              " and cannot be canceled");
     store_.use(sql::kCancel).bind(1, job->seq).bind(2, now).run();
-    record_event(id, now, to_string(job->status), "canceled", std::nullopt,
+    record_event(job->seq, now, to_string(job->status), "canceled", std::nullopt,
                  reason.empty() ? std::optional<std::string>() : reason);
     block_dependents(job->seq, now);
     return job_by_seq(job->seq);
@@ -33,7 +33,7 @@ Job JobQueue::retry(const std::string& id) {
                                              "; only dead or canceled jobs can be retried");
     JobStatus next = status_from_dependencies(job->seq, job->waiting_deps, now, now);
     store_.use(sql::kResetForRetry).bind(1, job->seq).bind(2, to_string(next)).bind(3, now).run();
-    record_event(id, now, to_string(job->status), to_string(next), std::nullopt, "retried, attempts reset");
+    record_event(job->seq, now, to_string(job->status), to_string(next), std::nullopt, "retried, attempts reset");
     unblock_dependents(job->seq, now);
     return job_by_seq(job->seq);
   });
@@ -44,16 +44,16 @@ std::int64_t JobQueue::purge(Millis older_than) {
     const EpochMillis cutoff = clock_.now() - older_than;
     std::int64_t purged = 0;
     for (;;) {
-      std::vector<std::pair<std::int64_t, std::string>> batch;
+      std::vector<std::int64_t> batch;
       {
         auto select = store_.use(sql::kPurgeable);
         select.bind(1, cutoff);
-        while (select.step()) batch.emplace_back(select.integer(0), select.text(1));
+        while (select.step()) batch.push_back(select.integer(0));
       }
       if (batch.empty()) break;
-      for (const auto& [seq, id] : batch) {
+      for (auto seq : batch) {
         store_.use(sql::kDeleteDependencies).bind(1, seq).run();
-        store_.use(sql::kDeleteEventsOfJob).bind(1, id).run();
+        store_.use(sql::kDeleteEventsOfJob).bind(1, seq).run();
         store_.use(sql::kDeleteJob).bind(1, seq).run();
       }
       purged += static_cast<std::int64_t>(batch.size());

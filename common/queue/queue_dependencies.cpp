@@ -27,10 +27,7 @@ void JobQueue::on_done(std::int64_t seq, EpochMillis now) {
     row.run();
     if (status == "pending" && waiting == 0 && run_at <= now) {
       store_.use(sql::kSetStatus).bind(1, dependent).bind(2, "ready").bind(3, now).run();
-      auto id = store_.use(sql::kStatusBySeq);
-      id.bind(1, dependent);
-      id.step();
-      record_event(id.text(0), now, "pending", "ready", std::nullopt, "dependencies done");
+      record_event(dependent, now, "pending", "ready", std::nullopt, "dependencies done");
     }
   }
 }
@@ -43,10 +40,10 @@ void JobQueue::block_dependents(std::int64_t seq, EpochMillis now) {
     auto row = store_.use(sql::kStatusBySeq);
     row.bind(1, dependent);
     row.step();
-    const std::string id = row.text(0), status = row.text(1);
+    const std::string status = row.text(0);
     if (status != "pending" && status != "ready") continue;  // ended already, or blocked before
     store_.use(sql::kSetStatus).bind(1, dependent).bind(2, "blocked").bind(3, now).run();
-    record_event(id, now, status, "blocked", std::nullopt, "a dependency ended dead or canceled");
+    record_event(dependent, now, status, "blocked", std::nullopt, "a dependency ended dead or canceled");
     for (auto next : dependents_of(store_, dependent)) work.push_back(next);
   }
 }
@@ -70,13 +67,13 @@ void JobQueue::unblock_dependents(std::int64_t seq, EpochMillis now) {
     auto row = store_.use(sql::kStatusBySeq);
     row.bind(1, dependent);
     row.step();
-    const std::string id = row.text(0), status = row.text(1);
-    const auto waiting = row.integer(2), run_at = row.integer(3);
+    const std::string status = row.text(0);
+    const auto waiting = row.integer(1), run_at = row.integer(2);
     if (status != "blocked") continue;
     JobStatus next = status_from_dependencies(dependent, waiting, run_at, now);
     if (next == JobStatus::blocked) continue;
     store_.use(sql::kSetStatus).bind(1, dependent).bind(2, to_string(next)).bind(3, now).run();
-    record_event(id, now, "blocked", to_string(next), std::nullopt, "a dependency was retried");
+    record_event(dependent, now, "blocked", to_string(next), std::nullopt, "a dependency was retried");
     for (auto below : dependents_of(store_, dependent)) work.push_back(below);
   }
 }

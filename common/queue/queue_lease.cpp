@@ -45,7 +45,7 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
       jobs.push_back(read_job(lease));
       lease.run();
       const Job& job = jobs.back();
-      record_event(job.id, now, "ready", "leased", request.worker, "attempt " + std::to_string(job.attempts));
+      record_event(job.seq, now, "ready", "leased", request.worker, "attempt " + std::to_string(job.attempts));
     }
     return jobs;
   });
@@ -83,12 +83,12 @@ void JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* cou
     Job job = job_by_seq(seq);
     if (job.attempts >= job.spec.max_attempts) {
       store_.use(sql::kMarkDead).bind(1, seq).bind(2, "lease expired after the last attempt").bind(3, now).run();
-      record_event(job.id, now, "leased", "dead", job.worker, "lease expired after the last attempt");
+      record_event(seq, now, "leased", "dead", job.worker, "lease expired after the last attempt");
       block_dependents(seq, now);
       if (counts) ++counts->dead;
     } else {
       store_.use(sql::kReapToReady).bind(1, seq).bind(2, now).run();
-      record_event(job.id, now, "leased", "ready", job.worker, "lease expired");
+      record_event(seq, now, "leased", "ready", job.worker, "lease expired");
       if (counts) ++counts->ready;
     }
   }
@@ -103,10 +103,7 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   }
   for (auto seq : due) {
     store_.use(sql::kSetStatus).bind(1, seq).bind(2, "ready").bind(3, now).run();
-    auto row = store_.use(sql::kStatusBySeq);
-    row.bind(1, seq);
-    row.step();
-    record_event(row.text(0), now, "pending", "ready", std::nullopt, "due");
+    record_event(seq, now, "pending", "ready", std::nullopt, "due");
   }
 }
 
@@ -139,7 +136,7 @@ Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
     // The hash is over the canonical form, so that a result re-serialised with other
     // key order or spacing still verifies.
     store_.use(sql::kMarkDone).bind(1, seq).bind(2, result.dump()).bind(3, canonical_hash(result)).bind(4, now).run();
-    record_event(lease.id, now, "leased", "done", worker, std::nullopt);
+    record_event(seq, now, "leased", "done", worker, std::nullopt);
     on_done(seq, now);
     return job_by_seq(seq);
   });
@@ -154,10 +151,10 @@ Job JobQueue::fail(const LeaseRef& lease, const std::string& error, bool retry) 
     if (retry && job.attempts < job.spec.max_attempts) {
       Millis delay = backoff_delay(job.spec.backoff_ms, job.spec.backoff_max_ms, job.attempts);
       store_.use(sql::kMarkRetry).bind(1, seq).bind(2, now + delay).bind(3, error).bind(4, now).run();
-      record_event(lease.id, now, "leased", "pending", worker, "retry in " + format_duration(delay) + ": " + error);
+      record_event(seq, now, "leased", "pending", worker, "retry in " + format_duration(delay) + ": " + error);
     } else {
       store_.use(sql::kMarkDead).bind(1, seq).bind(2, error).bind(3, now).run();
-      record_event(lease.id, now, "leased", "dead", worker, error);
+      record_event(seq, now, "leased", "dead", worker, error);
       block_dependents(seq, now);
     }
     return job_by_seq(seq);
@@ -179,7 +176,7 @@ Job JobQueue::release(const LeaseRef& lease) {
     std::string worker;
     const auto seq = lease_holder(lease, now, &worker);
     store_.use(sql::kRelease).bind(1, seq).bind(2, now).run();
-    record_event(lease.id, now, "leased", "ready", worker, "released");
+    record_event(seq, now, "leased", "ready", worker, "released");
     return job_by_seq(seq);
   });
 }

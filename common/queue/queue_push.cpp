@@ -1,6 +1,9 @@
 // Pushing jobs: validation happened in parse_job_spec; here come idempotency,
-// dependencies, backpressure and the insert.
+// dependencies, backpressure and the insert. A batch's rows are gathered first and
+// written with multi-row INSERTs, since executing one statement per job cost more
+// than storing the job.
 #include <map>
+#include <unordered_map>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -11,111 +14,166 @@
 
 namespace sheratan {
 
+struct JobQueue::NewJob {
+  std::int64_t seq = 0;
+  std::string id;
+  const JobSpec* spec = nullptr;
+  JobStatus status = JobStatus::ready;
+  EpochMillis run_at = 0;
+  std::int64_t waiting = 0;
+  std::optional<std::string> spec_hash;
+  std::vector<std::int64_t> dependencies;
+};
+
+namespace {
+
+constexpr std::size_t kRowsPerInsert = 64;
+constexpr const char* kBlockedDetail = "a dependency ended dead or canceled";
+
+// Writes rows with statements of kRowsPerInsert rows, and the rest one by one, so
+// that only two statement shapes are ever prepared.
+template <typename Row, typename Bind>
+void insert_rows(Store& store, std::string_view prefix, int columns, const std::vector<Row>& rows, Bind bind_row) {
+  const std::string many = sql::multi_row_insert(prefix, columns, kRowsPerInsert);
+  const std::string one = sql::multi_row_insert(prefix, columns, 1);
+  std::size_t at = 0;
+  while (at < rows.size()) {
+    const std::size_t chunk = rows.size() - at >= kRowsPerInsert ? kRowsPerInsert : 1;
+    auto insert = store.use(chunk == kRowsPerInsert ? many : one);
+    for (std::size_t i = 0; i < chunk; ++i) bind_row(insert, static_cast<int>(i) * columns, rows[at + i]);
+    insert.run();
+    at += chunk;
+  }
+}
+
+}  // namespace
+
 Json PushOutcome::to_json() const { return Json{{"id", id}, {"status", to_string(status)}, {"duplicate", duplicate}}; }
 
 std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    if (max_depth) {
-      std::map<std::string, std::int64_t> depth;
-      for (const auto& item : items) {
-        auto [entry, fresh] = depth.try_emplace(item.spec.queue, 0);
-        if (fresh) {
-          auto count = store_.use(sql::kQueueDepth);
-          count.bind(1, item.spec.queue);
-          count.step();
-          entry->second = count.integer(0);
-        }
-        if (++entry->second > *max_depth) {
-          std::string message = "queue " + quote(item.spec.queue) + " is full: " +
-                                std::to_string(entry->second - 1) + " unfinished jobs, max_depth " +
-                                std::to_string(*max_depth);
-          sheratan::fail(ExitCode::unavailable, item.line ? at_line(item.line, message) : message);
-        }
-      }
-    }
+    if (max_depth) check_depth(items, *max_depth);
+    auto last = store_.use(sql::kMaxJobSeq);
+    last.step();
+    std::int64_t next_seq = last.integer(0);
+    std::vector<NewJob> fresh;
+    std::unordered_map<std::string_view, std::size_t> fresh_by_key;
     std::vector<PushOutcome> outcomes;
     outcomes.reserve(items.size());
     for (const auto& item : items) {
       try {
-        outcomes.push_back(push_one(item.spec, now));
+        outcomes.push_back(admit(item.spec, now, next_seq, fresh, fresh_by_key));
       } catch (const Error& error) {
         if (item.line == 0) throw;
         throw Error(error.code(), at_line(item.line, error.what()));
       }
     }
+    write_new_jobs(fresh, now);
     return outcomes;
   });
 }
 
-PushOutcome JobQueue::push_one(const JobSpec& spec, EpochMillis now) {
+void JobQueue::check_depth(const std::vector<PushItem>& items, std::int64_t max_depth) {
+  std::map<std::string, std::int64_t> depth;
+  for (const auto& item : items) {
+    auto [entry, first] = depth.try_emplace(item.spec.queue, 0);
+    if (first) {
+      auto count = store_.use(sql::kQueueDepth);
+      count.bind(1, item.spec.queue);
+      count.step();
+      entry->second = count.integer(0);
+    }
+    if (++entry->second > max_depth) {
+      std::string message = "queue " + quote(item.spec.queue) + " is full: " + std::to_string(entry->second - 1) +
+                            " unfinished jobs, max_depth " + std::to_string(max_depth);
+      sheratan::fail(ExitCode::unavailable, item.line ? at_line(item.line, message) : message);
+    }
+  }
+}
+
+PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
+                            std::unordered_map<std::string_view, std::size_t>& fresh_by_key) {
   std::optional<std::string> spec_hash;
   if (spec.idempotency_key) {
     spec_hash = canonical_hash(spec.payload());
+    auto collision = [&](const std::string& id) {
+      sheratan::fail(ExitCode::conflict, "idempotency key " + quote(*spec.idempotency_key) + " already names job " +
+                                             id + " with a different payload");
+    };
+    if (auto earlier = fresh_by_key.find(*spec.idempotency_key); earlier != fresh_by_key.end()) {
+      const NewJob& job = fresh[earlier->second];
+      if (job.spec_hash != spec_hash) collision(job.id);
+      return {job.id, job.status, true};
+    }
     auto existing = store_.use(sql::kFindByKey);
     existing.bind(1, *spec.idempotency_key);
     if (existing.step()) {
-      if (existing.text_view(2) != *spec_hash)
-        sheratan::fail(ExitCode::conflict, "idempotency key " + quote(*spec.idempotency_key) + " already names job " +
-                                     existing.text(0) + " with a different payload");
+      if (existing.text_view(2) != *spec_hash) collision(existing.text(0));
       return {existing.text(0), parse_job_status(existing.text_view(1)), true};
     }
   }
+  NewJob job;
+  job.spec = &spec;
+  job.spec_hash = std::move(spec_hash);
   // Dependencies: each must exist; a dead, canceled or blocked one blocks this job.
-  std::vector<std::int64_t> dependency_seqs;
-  std::int64_t waiting = 0;
   bool blocked = false;
   for (const auto& dependency : spec.depends_on) {
     auto found = store_.use(sql::kSeqStatusById);
     found.bind(1, dependency);
     if (!found.step()) sheratan::fail(ExitCode::bad_input, "field 'depends_on' names unknown job " + quote(dependency));
-    dependency_seqs.push_back(found.integer(0));
+    job.dependencies.push_back(found.integer(0));
     auto status = parse_job_status(found.text_view(1));
     if (status == JobStatus::dead || status == JobStatus::canceled || status == JobStatus::blocked) blocked = true;
-    if (status != JobStatus::done) ++waiting;
+    if (status != JobStatus::done) ++job.waiting;
   }
-  const EpochMillis run_at = spec.run_at.value_or(now);
-  JobStatus status = blocked ? JobStatus::blocked
-                     : (waiting > 0 || run_at > now) ? JobStatus::pending
-                                                      : JobStatus::ready;
-  std::string id = new_uuid_v7(now);
-  std::optional<std::string> chain;
-  if (auto label = spec.labels.find("chain"); label != spec.labels.end()) chain = label->get<std::string>();
-  store_.use(sql::kInsertJob)
-      .bind(1, id)
-      .bind(2, spec.kind)
-      .bind(3, spec.queue)
-      .bind(4, spec.params.dump())
-      .bind(5, spec.labels.dump())
-      .bind(6, chain)
-      .bind(7, spec.priority)
-      .bind(8, to_string(status))
-      .bind(9, run_at)
-      .bind(10, now)
-      .bind(11, spec.max_attempts)
-      .bind(12, spec.timeout_ms)
-      .bind(13, spec.backoff_ms)
-      .bind(14, spec.backoff_max_ms)
-      .bind(15, Json(spec.depends_on).dump())
-      .bind(16, waiting)
-      .bind(17, spec.idempotency_key)
-      .bind(18, spec_hash)
-      .bind(19, spec.cost)
-      .run();
-  const std::int64_t seq = sqlite3_last_insert_rowid(store_.handle());
-  for (auto dependency : dependency_seqs) store_.use(sql::kInsertDependency).bind(1, dependency).bind(2, seq).run();
-  record_event(id, now, std::nullopt, to_string(status), std::nullopt,
-               blocked ? std::optional<std::string>("a dependency ended dead or canceled") : std::nullopt);
-  return {id, status, false};
+  job.run_at = spec.run_at.value_or(now);
+  job.status = blocked                                 ? JobStatus::blocked
+               : (job.waiting > 0 || job.run_at > now) ? JobStatus::pending
+                                                       : JobStatus::ready;
+  job.seq = ++next_seq;
+  job.id = new_uuid_v7(now);
+  if (spec.idempotency_key) fresh_by_key.emplace(*spec.idempotency_key, fresh.size());
+  fresh.push_back(std::move(job));
+  const NewJob& added = fresh.back();
+  return {added.id, added.status, false};
 }
 
-void JobQueue::record_event(const std::string& job_id, EpochMillis now, std::optional<std::string_view> from,
+void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now) {
+  insert_rows(store_, sql::kInsertJobPrefix, sql::kInsertJobColumns, fresh,
+              [&](Statement& insert, int base, const NewJob& job) {
+                const JobSpec& spec = *job.spec;
+                std::optional<std::string> chain;
+                if (auto label = spec.labels.find("chain"); label != spec.labels.end())
+                  chain = label->get<std::string>();
+                insert.bind(base + 1, job.seq).bind(base + 2, job.id);
+                insert.bind(base + 3, spec.kind).bind(base + 4, spec.queue);
+                insert.bind(base + 5, spec.params.dump()).bind(base + 6, spec.labels.dump()).bind(base + 7, chain);
+                insert.bind(base + 8, spec.priority).bind(base + 9, to_string(job.status)).bind(base + 10, job.run_at);
+                insert.bind(base + 11, now).bind(base + 12, now).bind(base + 13, spec.max_attempts);
+                insert.bind(base + 14, spec.timeout_ms).bind(base + 15, spec.backoff_ms);
+                insert.bind(base + 16, spec.backoff_max_ms).bind(base + 17, Json(spec.depends_on).dump());
+                insert.bind(base + 18, job.waiting).bind(base + 19, spec.idempotency_key);
+                insert.bind(base + 20, job.spec_hash).bind(base + 21, spec.cost);
+              });
+  for (const auto& job : fresh)
+    for (auto dependency : job.dependencies) store_.use(sql::kInsertDependency).bind(1, dependency).bind(2, job.seq).run();
+  insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, fresh,
+              [&](Statement& insert, int base, const NewJob& job) {
+                insert.bind(base + 1, job.seq).bind(base + 2, now).bind_null(base + 3);
+                insert.bind(base + 4, to_string(job.status)).bind_null(base + 5);
+                if (job.status == JobStatus::blocked) insert.bind(base + 6, kBlockedDetail); else insert.bind_null(base + 6);
+              });
+}
+
+void JobQueue::record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
                             std::string_view to, const std::optional<std::string>& worker,
                             const std::optional<std::string>& detail) {
-  auto insert = store_.use(sql::kInsertEvent);
-  insert.bind(1, new_uuid_v7(now)).bind(2, job_id).bind(3, now);
-  if (from) insert.bind(4, *from); else insert.bind_null(4);
-  insert.bind(5, to).bind(6, worker).bind(7, detail).run();
+  static const std::string one = sql::multi_row_insert(sql::kInsertEventPrefix, sql::kInsertEventColumns, 1);
+  auto insert = store_.use(one);
+  insert.bind(1, job_seq).bind(2, now);
+  if (from) insert.bind(3, *from); else insert.bind_null(3);
+  insert.bind(4, to).bind(5, worker).bind(6, detail).run();
 }
 
 }  // namespace sheratan

@@ -1,6 +1,7 @@
 #pragma once
 // Every SQL statement of the job queue. The store prepares each once and reuses it.
 // Columns of a job row, in the order read_job() expects them:
+#include <string>
 #include <string_view>
 
 namespace sheratan::sql {
@@ -12,15 +13,21 @@ namespace sheratan::sql {
 
 inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
 
-inline constexpr std::string_view kInsertJob =
-    "INSERT INTO jobs (id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
+// Pushes insert many rows per statement: executing one statement per job cost more
+// than the rows themselves. Values bind in column order, row after row.
+inline constexpr std::string_view kInsertJobPrefix =
+    "INSERT INTO jobs (seq, id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
     "updated_at, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, "
-    "idempotency_key, spec_hash, cost) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    "idempotency_key, spec_hash, cost) VALUES ";
+inline constexpr int kInsertJobColumns = 21;
+inline constexpr std::string_view kInsertEventPrefix =
+    "INSERT INTO job_events (job_seq, ts, from_status, to_status, worker, detail) VALUES ";
+inline constexpr int kInsertEventColumns = 6;
 
-inline constexpr std::string_view kInsertEvent =
-    "INSERT INTO job_events (id, job_id, ts, from_status, to_status, worker, detail) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/// prefix followed by `rows` groups of `columns` placeholders.
+std::string multi_row_insert(std::string_view prefix, int columns, std::size_t rows);
+
+inline constexpr std::string_view kMaxJobSeq = "SELECT coalesce(max(seq), 0) FROM jobs";
 
 inline constexpr std::string_view kInsertDependency = "INSERT OR IGNORE INTO job_deps (dep_seq, job_seq) VALUES (?1, ?2)";
 
@@ -29,8 +36,10 @@ inline constexpr std::string_view kSeqStatusById = "SELECT seq, status FROM jobs
 inline constexpr std::string_view kJobBySeq = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE seq = ?1";
 inline constexpr std::string_view kJobById = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 
+// Both halves are served by partial indexes (jobs_ready, jobs_unready).
 inline constexpr std::string_view kQueueDepth =
-    "SELECT count(*) FROM jobs WHERE queue = ?1 AND status IN ('pending', 'ready', 'leased')";
+    "SELECT (SELECT count(*) FROM jobs WHERE status = 'ready' AND queue = ?1) + "
+    "(SELECT count(*) FROM jobs WHERE status IN ('pending', 'leased') AND queue = ?1)";
 
 // Claiming: the partial indexes jobs_ready, jobs_due and jobs_leases serve these.
 inline constexpr std::string_view kExpiredLeases =
@@ -90,14 +99,16 @@ inline constexpr std::string_view kDependencyStatuses =
 inline constexpr std::string_view kDependencyDone =
     "UPDATE jobs SET waiting_deps = waiting_deps - 1, updated_at = ?2 WHERE seq = ?1 "
     "RETURNING status, waiting_deps, run_at";
-inline constexpr std::string_view kStatusBySeq = "SELECT id, status, waiting_deps, run_at FROM jobs WHERE seq = ?1";
+inline constexpr std::string_view kStatusBySeq = "SELECT status, waiting_deps, run_at FROM jobs WHERE seq = ?1";
 
 // Reading.
+#define SHERATAN_EVENT_COLUMNS "e.seq, j.id, e.ts, e.from_status, e.to_status, e.worker, e.detail"
 inline constexpr std::string_view kEventsOfJob =
-    "SELECT seq, id, job_id, ts, from_status, to_status, worker, detail FROM job_events WHERE job_id = ?1 ORDER BY seq";
+    "SELECT " SHERATAN_EVENT_COLUMNS " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
+    "WHERE e.job_seq = (SELECT seq FROM jobs WHERE id = ?1) ORDER BY e.seq";
 inline constexpr std::string_view kEventsAfter =
-    "SELECT seq, id, job_id, ts, from_status, to_status, worker, detail FROM job_events WHERE seq > ?1 "
-    "ORDER BY seq LIMIT ?2";
+    "SELECT " SHERATAN_EVENT_COLUMNS " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
+    "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
 inline constexpr std::string_view kLastEventSeq = "SELECT coalesce(max(seq), 0) FROM job_events";
 inline constexpr std::string_view kCountsByQueueStatus =
     "SELECT queue, status, count(*) FROM jobs GROUP BY queue, status ORDER BY queue, status";
@@ -106,9 +117,9 @@ inline constexpr std::string_view kOldestReady =
 
 // Purging finished jobs.
 inline constexpr std::string_view kPurgeable =
-    "SELECT seq, id FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') LIMIT 10000";
+    "SELECT seq FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') LIMIT 10000";
 inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
-inline constexpr std::string_view kDeleteEventsOfJob = "DELETE FROM job_events WHERE job_id = ?1";
+inline constexpr std::string_view kDeleteEventsOfJob = "DELETE FROM job_events WHERE job_seq = ?1";
 inline constexpr std::string_view kDeleteDependencies = "DELETE FROM job_deps WHERE dep_seq = ?1 OR job_seq = ?1";
 
 }  // namespace sheratan::sql

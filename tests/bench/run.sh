@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: runs the benchmarks on the real disk (inside the build folder, not a
+# tmpfs) and keeps the last report in tests/bench/latest.md for the README.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+work="$build/bench-work"
+rm -rf "$work"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+large=${SHERATAN_BENCH_JOBS:-1000000}
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)), $(sqlite3 --version | cut -d' ' -f1) SQLite shell;"
+  echo "store on $(df -T "$work" | awk 'NR==2 {print $2}'), synchronous=FULL."
+  echo
+  "$build/bench-queue" "$build" "$work" "$large" | tee "$work/out.txt" | sed -n '/^| figure/,$p'
+} >"$work/report.md"
+cat "$work/out.txt" | sed '/^| figure/,$d'
+cp "$work/report.md" "$src/tests/bench/latest.md"
+echo
+echo "report written to tests/bench/latest.md"
