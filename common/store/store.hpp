@@ -133,12 +133,15 @@ class Store {
   };
 
   Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void announce_commit();
   void migrate();
   void begin(bool immediate);
 
   sqlite3* db_;
   std::string path_;
   int depth_ = 0;
+  std::int64_t changes_at_begin_ = 0;
+  int announce_fd_ = -1;  // the database file, opened to touch its timestamps
   struct TextHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }

@@ -12,7 +12,8 @@
 namespace sheratan {
 
 namespace {
-constexpr std::int64_t kSettleDelays[] = {1, 4, 15, 40};
+// After an event with nothing visible yet, look again after these many ms (in turn).
+constexpr std::int64_t kSettleDelays[] = {1, 1, 2, 4, 8, 16, 32};
 }
 
 struct StoreWaiter::Loop {

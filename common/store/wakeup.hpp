@@ -7,8 +7,10 @@
 //
 // SQLite makes a commit visible in the -shm index after its last write to the -wal
 // file, and writes to the mapped -shm raise no inotify event. So an event can arrive
-// just before the commit it announces is visible; after each event the waiter looks
-// again a few times over the next ~60 ms (settle checks). Idle, nothing runs at all.
+// just before the commit it announces is visible. Sheratan's own writers touch the
+// database file after each commit (see Store::announce_commit); for other writers the
+// waiter looks again a few times over the next ~60 ms (settle checks). Idle, nothing
+// runs at all.
 
 #include <cstdint>
 #include <functional>
