@@ -27,9 +27,20 @@ std::string default_worker_name() {
 
 JobDefaults defaults_from(const Config& config) {
   JobDefaults defaults;
-  if (auto queue = config.text(std::nullopt, "SHERATAN_QUEUE", "queue.default")) defaults.queue = *queue;
-  if (auto attempts = config.integer(std::nullopt, nullptr, "queue.max_attempts")) defaults.max_attempts = *attempts;
-  if (auto timeout = config.text(std::nullopt, nullptr, "queue.timeout")) defaults.timeout_ms = parse_duration(*timeout);
+  // Defaults from the config pass the same checks as a job's own fields.
+  Json sample{{"kind", "config"}};
+  if (auto queue = config.text(std::nullopt, "SHERATAN_QUEUE", "queue.default")) sample["queue"] = *queue;
+  if (auto attempts = config.integer(std::nullopt, nullptr, "queue.max_attempts")) sample["max_attempts"] = *attempts;
+  if (auto timeout = config.text(std::nullopt, nullptr, "queue.timeout")) sample["timeout"] = *timeout;
+  JobSpec checked;
+  try {
+    checked = parse_job_spec(sample, defaults, 0);
+  } catch (const Error& error) {
+    fail(ExitCode::bad_input, "config " + quote(config.source()) + ": " + error.what());
+  }
+  defaults.queue = checked.queue;
+  defaults.max_attempts = checked.max_attempts;
+  defaults.timeout_ms = checked.timeout_ms;
   return defaults;
 }
 
@@ -62,7 +73,7 @@ Json parse_json_flag(const std::string& text, const char* flag) {
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& error) {
-    fail(ExitCode::bad_input, std::string(flag) + " is not valid JSON: " + error.what());
+    fail(ExitCode::bad_input, std::string(flag) + ": " + describe_parse_error(error));
   }
 }
 
@@ -342,7 +353,7 @@ void add_ls(CLI::App& app, ToolContext& context) {
   ls->add_option("--kind", flags->kind, "Only jobs of this kind");
   ls->add_option("-l,--label", flags->labels, "Only jobs with label KEY=VALUE (repeatable)")->allow_extra_args(false);
   ls->add_option("--chain", flags->chain, "Only jobs of this chain (label chain)");
-  ls->add_option("-n,--limit", flags->limit, "At most N jobs")->check(CLI::PositiveNumber);
+  ls->add_option("-n,--limit", flags->limit, "At most N jobs")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   ls->callback([&context, flags] {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
@@ -415,7 +426,7 @@ void add_watch(CLI::App& app, ToolContext& context) {
   auto flags = std::make_shared<Flags>();
   auto* watch = app.add_subcommand("watch", "Stream job events as JSON lines as they happen (until signalled)");
   watch->add_option("--job", flags->job, "Only events of this job");
-  watch->add_option("--after", flags->after, "Start after this event seq (default: now)");
+  watch->add_option("--after", flags->after, "Start after the event with this id (default: now)");
   watch->add_flag("--all", flags->all, "Start from the first event in the store");
   watch->callback([&context, flags] {
     auto store = context.open_store(false);
@@ -481,8 +492,9 @@ void add_admin(CLI::App& app, ToolContext& context) {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
     auto counts = queue.reap();
-    write_json_line(Json{{"ready", counts.ready}, {"dead", counts.dead}});
-    flush_output();
+    RecordPrinter printer(context.output_format(), {"ready", "dead"});
+    printer.print(Json{{"ready", counts.ready}, {"dead", counts.dead}});
+    printer.finish();
   });
 
   auto older = std::make_shared<std::string>();
@@ -491,8 +503,9 @@ void add_admin(CLI::App& app, ToolContext& context) {
   purge->callback([&context, older] {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
-    write_json_line(Json{{"purged", queue.purge(parse_duration(*older))}});
-    flush_output();
+    RecordPrinter printer(context.output_format(), {"purged"});
+    printer.print(Json{{"purged", queue.purge(parse_duration(*older))}});
+    printer.finish();
   });
 
   struct IngestFlags {
@@ -511,9 +524,9 @@ void add_admin(CLI::App& app, ToolContext& context) {
     auto max_depth =
         context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
     DropFolder folder(queue, ingest_flags->folder, defaults_from(context.config), max_depth, context.clock);
-    bool any_rejected = false;
+    ExitCode first_rejection = ExitCode::ok;
     auto report = [&](const IngestResult& result) {
-      any_rejected = any_rejected || !result.accepted;
+      if (!result.accepted && first_rejection == ExitCode::ok) first_rejection = result.error_code;
       write_json_line(result.to_json());
       flush_output();
       if (!result.accepted) print_warning("rejected " + quote(result.file) + ": " + result.error);
@@ -522,7 +535,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
       context.exit_status = folder.watch(report);
     } else {
       folder.ingest_all(report);
-      if (any_rejected) context.exit_status = to_int(ExitCode::bad_input);
+      context.exit_status = to_int(first_rejection);
     }
   });
 }

@@ -6,6 +6,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "json/jsonl.hpp"
 
 namespace sheratan {
 namespace {
@@ -35,7 +36,7 @@ Config Config::load() {
   try {
     values = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& error) {
-    fail(ExitCode::bad_input, "config file " + quote(path) + " is not valid JSON: " + error.what());
+    fail(ExitCode::bad_input, "config file " + quote(path) + ": " + describe_parse_error(error));
   }
   if (!values.is_object()) fail(ExitCode::bad_input, "config file " + quote(path) + " must hold a JSON object");
   return from_json(std::move(values), path);

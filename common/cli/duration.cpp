@@ -29,6 +29,7 @@ Millis unit_millis(std::string_view unit, std::string_view text) {
 
 Millis parse_duration(std::string_view text) {
   if (text.empty()) bad_duration(text, "empty");
+  if (text.front() == '-') bad_duration(text, "negative");
   double total = 0;
   std::string_view rest = text;
   while (!rest.empty()) {

@@ -111,6 +111,13 @@ void RecordPrinter::print_table_rows() {
 
 void RecordPrinter::finish() {
   finished_ = true;
+  if (format_ == OutputFormat::tsv && !header_done_) {  // scripts expect the header even with no rows
+    std::string header;
+    for (std::size_t i = 0; i < columns_.size(); ++i) header += (i ? "\t" : "") + columns_[i];
+    header += '\n';
+    std::fwrite(header.data(), 1, header.size(), stdout);
+    header_done_ = true;
+  }
   if (format_ == OutputFormat::table && !buffered_.empty()) print_table_rows();
   flush_output();
 }

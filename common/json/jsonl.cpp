@@ -70,15 +70,20 @@ Json parse_json_object(const std::string& text, std::size_t line, const char* wh
   try {
     value = Json::parse(text);
   } catch (const Json::parse_error& error) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."
-    std::string detail = error.what();
-    auto colon = detail.find("parse error");
-    fail(ExitCode::bad_input,
-         prefix("malformed JSON: " + (colon == std::string::npos ? detail : detail.substr(colon))));
+    fail(ExitCode::bad_input, prefix(describe_parse_error(error)));
   }
   if (!value.is_object())
     fail(ExitCode::bad_input, prefix(std::string(what) + " must be a JSON object, not " + json_type_name(value)));
   return value;
+}
+
+std::string describe_parse_error(const Json::parse_error& error) {
+  // nlohmann says "[json.exception.parse_error.101] parse error at line 1, column 2:
+  // syntax error while parsing value - ..."; keep the reason, give the column only.
+  std::string detail = error.what();
+  auto reason = detail.find(": ", detail.find("column"));
+  std::string why = reason == std::string::npos ? detail : detail.substr(reason + 2);
+  return "malformed JSON at column " + std::to_string(error.byte) + ": " + why;
 }
 
 void write_json_line(const Json& value) {

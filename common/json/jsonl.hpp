@@ -41,6 +41,9 @@ class JsonLinesReader {
 /// Parses text as one JSON object; errors name the line (0 = no line number).
 Json parse_json_object(const std::string& text, std::size_t line, const char* what = "input");
 
+/// "malformed JSON at column 7: syntax error while parsing ..." (no library prefix).
+std::string describe_parse_error(const Json::parse_error& error);
+
 /// Writes one value as a compact JSON line to stdout.
 void write_json_line(const Json& value);
 

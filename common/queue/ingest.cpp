@@ -69,8 +69,15 @@ JobSpec DropFolder::spec_from_file(const Json& document, EpochMillis now) const 
       job["idempotency_key"] = *it;
     } else if (it.key() == "payload") {
       if (!it->is_object()) fail(ExitCode::bad_input, "field 'payload' must be an object");
-      // The original nested params under payload; some writers put them there directly.
-      Json params = it->contains("params") ? (*it)["params"] : *it;
+      // The original nested params under payload.params; some writers put them in
+      // payload directly. Both at once would lose data, so that is refused.
+      Json params = *it;
+      if (it->contains("params")) {
+        for (auto field = it->begin(); field != it->end(); ++field)
+          if (field.key() != "params" && field.key() != "kind")
+            fail(ExitCode::bad_input, "field 'payload." + field.key() + "' is unknown beside 'payload.params'");
+        params = (*it)["params"];
+      }
       if (params.is_object()) params.erase("kind");
       job["params"] = params;
       if (!document.contains("kind") && it->contains("kind")) job["kind"] = (*it)["kind"];
@@ -101,6 +108,7 @@ std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   } catch (const Error& error) {
     if (error.code() == ExitCode::unavailable) throw;  // store busy or queue full: leave the file for later
     result.error = error.what();
+    result.error_code = error.code();
   }
   std::error_code gone;
   if (!fs::exists(file, gone)) return std::nullopt;  // another ingester moved it first

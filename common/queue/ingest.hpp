@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 
+#include "cli/exit_code.hpp"
 #include "queue/queue.hpp"
 
 namespace sheratan {
@@ -17,6 +18,7 @@ struct IngestResult {
   bool accepted = false;
   std::optional<PushOutcome> job;
   std::string error;
+  ExitCode error_code = ExitCode::ok;
   Json to_json() const;
 };
 

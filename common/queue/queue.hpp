@@ -120,6 +120,7 @@ class JobQueue {
   void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
                     std::string_view to, const std::optional<std::string>& worker,
                     const std::optional<std::string>& detail);
+  std::optional<Job> repeated_ack(const LeaseRef& lease, const Json& result);
   std::int64_t lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker = nullptr);
   Job job_by_seq(std::int64_t seq);
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);

@@ -131,6 +131,7 @@ Job JobQueue::job_by_seq(std::int64_t seq) {
 Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
+    if (auto done = repeated_ack(lease, result)) return *done;
     std::string worker;
     const auto seq = lease_holder(lease, now, &worker);
     // The hash is over the canonical form, so that a result re-serialised with other
@@ -140,6 +141,17 @@ Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
     on_done(seq, now);
     return job_by_seq(seq);
   });
+}
+
+std::optional<Job> JobQueue::repeated_ack(const LeaseRef& lease, const Json& result) {
+  // A worker whose ack reply was lost sends it again with the same token: the job is
+  // done already, by that very lease. The same result is a no-op; another is a conflict.
+  auto row = store_.use(sql::kLeaseHolder);
+  row.bind(1, lease.id);
+  if (!row.step() || row.text_view(1) != "done" || row.text_view(2) != lease.token) return std::nullopt;
+  if (row.text_view(9) != canonical_hash(result))
+    sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " was already acked with a different result");
+  return job_by_seq(row.integer(0));
 }
 
 Job JobQueue::fail(const LeaseRef& lease, const std::string& error, bool retry) {

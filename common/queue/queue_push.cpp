@@ -85,8 +85,8 @@ void JobQueue::check_depth(const std::vector<PushItem>& items, std::int64_t max_
       entry->second = count.integer(0);
     }
     if (++entry->second > max_depth) {
-      std::string message = "queue " + quote(item.spec.queue) + " is full: " + std::to_string(entry->second - 1) +
-                            " unfinished jobs, max_depth " + std::to_string(max_depth);
+      std::string message = "queue " + quote(item.spec.queue) + " is full: depth " +
+                            std::to_string(entry->second - 1) + " of max_depth " + std::to_string(max_depth);
       sheratan::fail(ExitCode::unavailable, item.line ? at_line(item.line, message) : message);
     }
   }
@@ -99,11 +99,13 @@ PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& 
     spec_hash = canonical_hash(spec.payload());
     auto collision = [&](const std::string& id) {
       sheratan::fail(ExitCode::conflict, "idempotency key " + quote(*spec.idempotency_key) + " already names job " +
-                                             id + " with a different payload");
+                                             quote(id) + " with a different payload");
     };
     if (auto earlier = fresh_by_key.find(*spec.idempotency_key); earlier != fresh_by_key.end()) {
       const NewJob& job = fresh[earlier->second];
-      if (job.spec_hash != spec_hash) collision(job.id);
+      if (job.spec_hash != spec_hash)
+        sheratan::fail(ExitCode::conflict, "idempotency key " + quote(*spec.idempotency_key) +
+                                               " is used earlier in this input with a different payload");
       return {job.id, job.status, true};
     }
     auto existing = store_.use(sql::kFindByKey);

@@ -66,11 +66,11 @@ inline constexpr std::string_view kLease =
 
 // Finishing a lease: the token must match and the lease must not have run out.
 inline constexpr std::string_view kLeaseHolder =
-    "SELECT seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker "
-    "FROM jobs WHERE id = ?1";
+    "SELECT seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker, "
+    "result_hash FROM jobs WHERE id = ?1";
 inline constexpr std::string_view kMarkDone =
     "UPDATE jobs SET status = 'done', result = ?2, result_hash = ?3, finished_at = ?4, updated_at = ?4, "
-    "lease_token = NULL, lease_until = NULL, error = NULL WHERE seq = ?1";
+    "lease_until = NULL, error = NULL WHERE seq = ?1";  // the token stays, so that a repeated ack is recognised
 inline constexpr std::string_view kMarkRetry =
     "UPDATE jobs SET status = 'pending', run_at = ?2, error = ?3, updated_at = ?4, lease_token = NULL, "
     "lease_until = NULL WHERE seq = ?1";
@@ -116,8 +116,12 @@ inline constexpr std::string_view kOldestReady =
     "SELECT queue, min(run_at) FROM jobs WHERE status = 'ready' GROUP BY queue";
 
 // Purging finished jobs.
+// A finished job is kept while a job that depends on it has not ended, so that a
+// blocked dependent can still be unblocked by retrying it.
 inline constexpr std::string_view kPurgeable =
-    "SELECT seq FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') LIMIT 10000";
+    "SELECT seq FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') "
+    "AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs w ON w.seq = d.job_seq "
+    "WHERE d.dep_seq = jobs.seq AND w.status NOT IN ('done', 'dead', 'canceled')) LIMIT 10000";
 inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
 inline constexpr std::string_view kDeleteEventsOfJob = "DELETE FROM job_events WHERE job_seq = ?1";
 inline constexpr std::string_view kDeleteDependencies = "DELETE FROM job_deps WHERE dep_seq = ?1 OR job_seq = ?1";
