@@ -422,12 +422,14 @@ void add_watch(CLI::App& app, ToolContext& context) {
     std::optional<std::string> job;
     std::optional<std::int64_t> after;
     bool all = false;
+    bool no_follow = false;
   };
   auto flags = std::make_shared<Flags>();
   auto* watch = app.add_subcommand("watch", "Stream job events as JSON lines as they happen (until signalled)");
   watch->add_option("--job", flags->job, "Only events of this job");
   watch->add_option("--after", flags->after, "Start after the event with this id (default: now)");
   watch->add_flag("--all", flags->all, "Start from the first event in the store");
+  watch->add_flag("--no-follow", flags->no_follow, "Print the events there are now and exit (as tail without -f)");
   watch->callback([&context, flags] {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
@@ -442,7 +444,7 @@ void add_watch(CLI::App& app, ToolContext& context) {
               if (!flags->job || event.job_id == *flags->job) write_json_line(event.to_json());
             }
             flush_output();
-            if (events.size() < 1000) return {};
+            if (events.size() < 1000) return {flags->no_follow, std::nullopt};
           }
         },
         std::nullopt, context.clock);

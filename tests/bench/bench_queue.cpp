@@ -260,9 +260,9 @@ int main(int argc, char** argv) {
     const long ls_rss = peak_rss_of(tool, dir / "large.db", {"ls", "--json"});
     report("peak RSS of ls --json, " + std::to_string(large) + " jobs", fmt(static_cast<double>(ls_rss) / 1024, "MB"),
            "", "≤ 32 MB");
-    const long show_rss = peak_rss_of(tool, dir / "large.db", {"stats", "--json"});
-    report("peak RSS of stats, " + std::to_string(large) + " jobs", fmt(static_cast<double>(show_rss) / 1024, "MB"), "",
-           "");
+    const long watch_rss = peak_rss_of(tool, dir / "large.db", {"watch", "--all", "--no-follow"});
+    report("peak RSS of watch --all, " + std::to_string(large) + "+ events",
+           fmt(static_cast<double>(watch_rss) / 1024, "MB"), "", "≤ 32 MB");
   }
 
   std::printf("\n| figure | value | against the baseline | goal |\n|---|---|---|---|\n");
