@@ -133,6 +133,7 @@ complete -c sheratan-queue -n '__sheratan_queue_using cancel' -l reason -x -d "W
 complete -c sheratan-queue -n '__sheratan_queue_using watch' -l job -x -a '(__sheratan_queue_ids)' -d 'Only events of this job'
 complete -c sheratan-queue -n '__sheratan_queue_using watch' -l after -x -d 'Start after this event id'
 complete -c sheratan-queue -n '__sheratan_queue_using watch' -l all -d 'Start from the first event in the store'
+complete -c sheratan-queue -n '__sheratan_queue_using watch' -l no-follow -d 'Print the events there are now and exit'
 
 # purge
 complete -c sheratan-queue -n '__sheratan_queue_using purge' -l older-than -x -d 'Age, such as 7d'
