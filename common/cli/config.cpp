@@ -1,6 +1,8 @@
 #include "cli/config.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -85,15 +87,18 @@ std::optional<std::int64_t> Config::integer(const std::optional<std::int64_t>& f
   if (env)
     if (auto value = environment(env)) {
       char* end = nullptr;
+      errno = 0;
       long long number = std::strtoll(value->c_str(), &end, 10);
-      if (end == value->c_str() || *end != '\0')
-        fail(ExitCode::bad_input, std::string("environment ") + env + "=" + quote(*value) + " is not an integer");
+      if (end == value->c_str() || *end != '\0' || errno == ERANGE)
+        fail(ExitCode::bad_input,
+             std::string("environment ") + env + "=" + quote(*value) + " is not an integer in range");
       return number;
     }
   const nlohmann::json* value = find(key);
   if (!value) return std::nullopt;
-  if (!value->is_number_integer())
-    fail(ExitCode::bad_input, "config " + quote(key) + " in " + quote(source_) + " must be an integer");
+  if (!value->is_number_integer() ||
+      (value->is_number_unsigned() && value->get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max()))
+    fail(ExitCode::bad_input, "config " + quote(key) + " in " + quote(source_) + " must be an integer in range");
   return value->get<std::int64_t>();
 }
 

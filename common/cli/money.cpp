@@ -19,13 +19,12 @@ MoneyUnits parse_money(std::string_view text) {
     rest.remove_prefix(1);
   }
   if (rest.empty()) return bad("is not a number");
-  constexpr MoneyUnits kLimit = std::numeric_limits<MoneyUnits>::max();
   MoneyUnits whole = 0;
   std::size_t i = 0;
   for (; i < rest.size() && rest[i] != '.'; ++i) {
     if (rest[i] < '0' || rest[i] > '9') return bad("is not a number");
-    if (whole > (kLimit / kMoneyScale - 9) / 10) return bad("is too large");
-    whole = whole * 10 + (rest[i] - '0');
+    if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, rest[i] - '0', &whole))
+      return bad("is too large");
   }
   if (i == 0) return bad("is not a number");
   MoneyUnits fraction = 0;
@@ -40,7 +39,9 @@ MoneyUnits parse_money(std::string_view text) {
       scale /= 10;
     }
   }
-  MoneyUnits units = whole * kMoneyScale + fraction;
+  MoneyUnits units = 0;
+  if (__builtin_mul_overflow(whole, kMoneyScale, &units) || __builtin_add_overflow(units, fraction, &units))
+    return bad("is too large");
   return negative ? -units : units;
 }
 

@@ -60,7 +60,12 @@ EpochMillis parse_rfc3339(std::string_view text) {
   };
   int year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
   int hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
+  auto days_in_month = [](int y, int m) {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : kDays[m - 1];
+  };
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 ||
       minute > 59 || second < 0 || second > 60 || text[4] != '-' || text[7] != '-' ||
       (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' || text[16] != ':')
     return bad();

@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <vector>
 
@@ -43,37 +45,60 @@ std::u16string utf16_units(std::string_view text) {
   return out;
 }
 
+// ECMAScript's Number::toString (ECMA-262, 6.1.6.1.20), which RFC 8785 prescribes:
+// the shortest digits that round-trip, placed by the decimal exponent.
 void append_number(std::string& out, const nlohmann::json& value) {
   if (value.is_number_integer() || value.is_number_unsigned()) {
-    out += value.dump();
-    return;
+    // Integers beyond 2^53 are written as the double they become, as JavaScript would.
+    const double as_double = value.get<double>();
+    if (std::fabs(as_double) < 9007199254740992.0) {
+      out += value.dump();
+      return;
+    }
+    return append_number(out, nlohmann::json(as_double));
   }
   double number = value.get<double>();
   if (!std::isfinite(number)) fail(ExitCode::bad_input, "cannot canonicalize a non-finite number");
-  // ECMAScript prints integral values below 1e21 without fraction or exponent.
-  if (number == std::trunc(number) && std::fabs(number) < 1e21) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.0f", number);
-    out += (std::string(buffer) == "-0") ? "0" : buffer;
+  if (number == 0) {
+    out += '0';
     return;
   }
-  // nlohmann prints the shortest round-trip digits; ECMAScript writes "1e-7" where
-  // nlohmann writes "1e-07", so drop exponent zero padding.
-  std::string text = value.dump();
-  auto e = text.find('e');
-  if (e != std::string::npos) {
-    std::string mantissa = text.substr(0, e);
-    if (mantissa.size() > 2 && mantissa.ends_with(".0")) mantissa.resize(mantissa.size() - 2);
-    std::string exponent = text.substr(e + 1);
-    char sign = '+';
-    if (!exponent.empty() && (exponent[0] == '+' || exponent[0] == '-')) {
-      sign = exponent[0];
-      exponent.erase(0, 1);
-    }
-    exponent.erase(0, std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
-    text = mantissa + "e" + sign + exponent;
+  if (number < 0) {
+    out += '-';
+    number = -number;
   }
-  out += text;
+  char buffer[64];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::scientific);
+  (void)error;  // 64 bytes always suffice for a double
+  std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+  const auto e = text.find('e');
+  std::string digits;
+  for (char ch : text.substr(0, e))
+    if (ch != '.') digits += ch;
+  const int exponent = std::stoi(std::string(text.substr(e + 1)));
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + 1;  // the decimal point sits after n digits
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, static_cast<std::size_t>(n));
+    out += '.';
+    out += digits.substr(static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits.substr(0, 1);
+    if (k > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += 'e';
+    out += n - 1 >= 0 ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
 }
 
 void append_canonical(std::string& out, const nlohmann::json& value) {

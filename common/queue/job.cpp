@@ -1,5 +1,6 @@
 #include "queue/job.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "cli/error.hpp"
@@ -101,7 +102,12 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
     } else if (field == "depends_on") {
       if (!value.is_array()) bad_field(field, std::string("must be an array of job ids, not ") + json_type_name(value));
       if (value.size() > 1000) bad_field(field, "lists more than 1000 jobs");
-      for (const auto& id : value) spec.depends_on.push_back(require_string(id, field, 64));
+      for (const auto& id : value) {
+        std::string dependency = require_string(id, field, 64);
+        // A job listed twice is still one dependency (and is waited for once).
+        if (std::find(spec.depends_on.begin(), spec.depends_on.end(), dependency) == spec.depends_on.end())
+          spec.depends_on.push_back(std::move(dependency));
+      }
     } else if (field == "idempotency_key") {
       spec.idempotency_key = require_string(value, field, 512);
     } else if (field == "max_attempts") {

@@ -120,8 +120,18 @@ class JobQueue {
   void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
                     std::string_view to, const std::optional<std::string>& worker,
                     const std::optional<std::string>& detail);
-  std::optional<Job> repeated_ack(const LeaseRef& lease, const Json& result);
-  std::int64_t lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker = nullptr);
+  /// The lease columns of a job, read once per lease operation.
+  struct LeaseHolder {
+    std::int64_t seq = 0;
+    std::string status, token, result_hash;
+    EpochMillis lease_until = 0;
+    std::int64_t attempts = 0, max_attempts = 0;
+    Millis backoff_ms = 0, backoff_max_ms = 0;
+    std::optional<std::string> worker;
+    /// Throws Error(conflict) unless the job is leased, to this token, until later than now.
+    void require_live(const LeaseRef& lease, EpochMillis now) const;
+  };
+  LeaseHolder lease_holder(const LeaseRef& lease);
   Job job_by_seq(std::int64_t seq);
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
   void promote_due(EpochMillis now, std::int64_t limit);

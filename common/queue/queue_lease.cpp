@@ -18,7 +18,10 @@ constexpr std::int64_t kHousekeepingBatch = 1000;
 
 Millis JobQueue::backoff_delay(Millis backoff, Millis backoff_max, std::int64_t failed_attempts) {
   Millis delay = backoff;
-  for (std::int64_t i = 1; i < failed_attempts && delay < backoff_max; ++i) delay *= 2;
+  for (std::int64_t i = 1; i < failed_attempts; ++i) {
+    if (delay > backoff_max / 2) return backoff_max;  // doubling would pass the cap (or overflow)
+    delay *= 2;
+  }
   return std::min(delay, backoff_max);
 }
 
@@ -107,18 +110,32 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   }
 }
 
-std::int64_t JobQueue::lease_holder(const LeaseRef& lease, EpochMillis now, std::string* worker) {
+JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
   auto row = store_.use(sql::kLeaseHolder);
   row.bind(1, lease.id);
   if (!row.step()) sheratan::fail(ExitCode::failed, "no job " + quote(lease.id));
-  const auto status = row.text(1);
+  LeaseHolder holder;
+  holder.seq = row.integer(0);
+  holder.status = row.text(1);
+  holder.token = row.text(2);
+  holder.lease_until = row.integer(3);
+  holder.attempts = row.integer(4);
+  holder.max_attempts = row.integer(5);
+  holder.backoff_ms = row.integer(6);
+  holder.backoff_max_ms = row.integer(7);
+  holder.worker = row.optional_text(8);
+  holder.result_hash = row.text(9);
+  return holder;
+}
+
+void JobQueue::LeaseHolder::require_live(const LeaseRef& lease, EpochMillis now) const {
   if (status != "leased")
-    sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " is " + status + ", not leased: the lease token is stale");
-  if (row.text_view(2) != lease.token)
-    sheratan::fail(ExitCode::conflict, "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
-  if (row.integer(3) <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
-  if (worker) *worker = row.text(8);
-  return row.integer(0);
+    sheratan::fail(ExitCode::conflict,
+                   "job " + quote(lease.id) + " is " + status + ", not leased: the lease token is stale");
+  if (token != lease.token)
+    sheratan::fail(ExitCode::conflict,
+                   "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
+  if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
 }
 
 Job JobQueue::job_by_seq(std::int64_t seq) {
@@ -128,68 +145,84 @@ Job JobQueue::job_by_seq(std::int64_t seq) {
   return read_job(row);
 }
 
+namespace {
+// Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
+Job update_returning_job(Statement&& update) {
+  update.step();
+  Job job = read_job(update);
+  update.run();
+  return job;
+}
+}  // namespace
+
 Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    if (auto done = repeated_ack(lease, result)) return *done;
-    std::string worker;
-    const auto seq = lease_holder(lease, now, &worker);
+    const LeaseHolder holder = lease_holder(lease);
     // The hash is over the canonical form, so that a result re-serialised with other
     // key order or spacing still verifies.
-    store_.use(sql::kMarkDone).bind(1, seq).bind(2, result.dump()).bind(3, canonical_hash(result)).bind(4, now).run();
-    record_event(seq, now, "leased", "done", worker, std::nullopt);
-    on_done(seq, now);
-    return job_by_seq(seq);
+    const std::string hash = canonical_hash(result);
+    if (holder.status == "done" && holder.token == lease.token) {
+      // A worker whose ack reply was lost sends it again with the same token: the job
+      // is done already, by that very lease. The same result is a no-op.
+      if (holder.result_hash != hash)
+        sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " was already acked with a different result");
+      return job_by_seq(holder.seq);
+    }
+    holder.require_live(lease, now);
+    auto update = store_.use(sql::kMarkDone);
+    update.bind(1, holder.seq).bind(2, result.dump()).bind(3, hash).bind(4, now);
+    Job job = update_returning_job(std::move(update));
+    record_event(holder.seq, now, "leased", "done", holder.worker, std::nullopt);
+    on_done(holder.seq, now);
+    return job;
   });
-}
-
-std::optional<Job> JobQueue::repeated_ack(const LeaseRef& lease, const Json& result) {
-  // A worker whose ack reply was lost sends it again with the same token: the job is
-  // done already, by that very lease. The same result is a no-op; another is a conflict.
-  auto row = store_.use(sql::kLeaseHolder);
-  row.bind(1, lease.id);
-  if (!row.step() || row.text_view(1) != "done" || row.text_view(2) != lease.token) return std::nullopt;
-  if (row.text_view(9) != canonical_hash(result))
-    sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " was already acked with a different result");
-  return job_by_seq(row.integer(0));
 }
 
 Job JobQueue::fail(const LeaseRef& lease, const std::string& error, bool retry) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    std::string worker;
-    const auto seq = lease_holder(lease, now, &worker);
-    Job job = job_by_seq(seq);
-    if (retry && job.attempts < job.spec.max_attempts) {
-      Millis delay = backoff_delay(job.spec.backoff_ms, job.spec.backoff_max_ms, job.attempts);
-      store_.use(sql::kMarkRetry).bind(1, seq).bind(2, now + delay).bind(3, error).bind(4, now).run();
-      record_event(seq, now, "leased", "pending", worker, "retry in " + format_duration(delay) + ": " + error);
-    } else {
-      store_.use(sql::kMarkDead).bind(1, seq).bind(2, error).bind(3, now).run();
-      record_event(seq, now, "leased", "dead", worker, error);
-      block_dependents(seq, now);
+    const LeaseHolder holder = lease_holder(lease);
+    holder.require_live(lease, now);
+    if (retry && holder.attempts < holder.max_attempts) {
+      Millis delay = backoff_delay(holder.backoff_ms, holder.backoff_max_ms, holder.attempts);
+      auto update = store_.use(sql::kMarkRetry);
+      update.bind(1, holder.seq).bind(2, now + delay).bind(3, error).bind(4, now);
+      Job job = update_returning_job(std::move(update));
+      record_event(holder.seq, now, "leased", "pending", holder.worker,
+                   "retry in " + format_duration(delay) + ": " + error);
+      return job;
     }
-    return job_by_seq(seq);
+    auto update = store_.use(sql::kMarkDead);
+    update.bind(1, holder.seq).bind(2, error).bind(3, now);
+    Job job = update_returning_job(std::move(update));
+    record_event(holder.seq, now, "leased", "dead", holder.worker, error);
+    block_dependents(holder.seq, now);
+    return job;
   });
 }
 
 Job JobQueue::extend(const LeaseRef& lease, Millis lease_ms) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    const auto seq = lease_holder(lease, now);
-    store_.use(sql::kExtendLease).bind(1, seq).bind(2, now + lease_ms).bind(3, now).run();
-    return job_by_seq(seq);
+    const LeaseHolder holder = lease_holder(lease);
+    holder.require_live(lease, now);
+    auto update = store_.use(sql::kExtendLease);
+    update.bind(1, holder.seq).bind(2, now + lease_ms).bind(3, now);
+    return update_returning_job(std::move(update));
   });
 }
 
 Job JobQueue::release(const LeaseRef& lease) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    std::string worker;
-    const auto seq = lease_holder(lease, now, &worker);
-    store_.use(sql::kRelease).bind(1, seq).bind(2, now).run();
-    record_event(seq, now, "leased", "ready", worker, "released");
-    return job_by_seq(seq);
+    const LeaseHolder holder = lease_holder(lease);
+    holder.require_live(lease, now);
+    auto update = store_.use(sql::kRelease);
+    update.bind(1, holder.seq).bind(2, now);
+    Job job = update_returning_job(std::move(update));
+    record_event(holder.seq, now, "leased", "ready", holder.worker, "released");
+    return job;
   });
 }
 

@@ -70,17 +70,17 @@ inline constexpr std::string_view kLeaseHolder =
     "result_hash FROM jobs WHERE id = ?1";
 inline constexpr std::string_view kMarkDone =
     "UPDATE jobs SET status = 'done', result = ?2, result_hash = ?3, finished_at = ?4, updated_at = ?4, "
-    "lease_until = NULL, error = NULL WHERE seq = ?1";  // the token stays, so that a repeated ack is recognised
+    "lease_until = NULL, error = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;  // the token stays, so that a repeated ack is recognised
 inline constexpr std::string_view kMarkRetry =
     "UPDATE jobs SET status = 'pending', run_at = ?2, error = ?3, updated_at = ?4, lease_token = NULL, "
-    "lease_until = NULL WHERE seq = ?1";
+    "lease_until = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kMarkDead =
     "UPDATE jobs SET status = 'dead', error = ?2, finished_at = ?3, updated_at = ?3, lease_token = NULL, "
-    "lease_until = NULL WHERE seq = ?1";
-inline constexpr std::string_view kExtendLease = "UPDATE jobs SET lease_until = ?2, updated_at = ?3 WHERE seq = ?1";
+    "lease_until = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
+inline constexpr std::string_view kExtendLease = "UPDATE jobs SET lease_until = ?2, updated_at = ?3 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kRelease =
     "UPDATE jobs SET status = 'ready', attempts = max(attempts - 1, 0), lease_token = NULL, lease_until = NULL, "
-    "updated_at = ?2 WHERE seq = ?1";
+    "updated_at = ?2 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kReapToReady =
     "UPDATE jobs SET status = 'ready', lease_token = NULL, lease_until = NULL, error = 'lease expired', "
     "updated_at = ?2 WHERE seq = ?1";

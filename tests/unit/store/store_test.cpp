@@ -1,0 +1,388 @@
+// Unit tests for common/store/store: opening, file modes, pragmas, migrations,
+// transactions and busy handling.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "cli/error.hpp"
+#include "store/sql/schema.hpp"
+#include "store/store.hpp"
+
+using sheratan::Error;
+using sheratan::ExitCode;
+using sheratan::Store;
+using sheratan::StoreOptions;
+
+namespace {
+
+template <typename F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& error) {
+    return error;
+  }
+  FAIL("expected sheratan::Error, nothing was thrown");
+  return Error(ExitCode::ok, "unreachable");
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sheratan-store-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A raw SQLite connection, independent of Store, for poking at the file.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  }
+  ~RawConnection() { sqlite3_close_v2(db_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+StoreOptions options_for(const std::string& path) {
+  StoreOptions options;
+  options.path = path;
+  return options;
+}
+
+std::string text_pragma(Store& store, const char* sql) {
+  auto statement = store.use(sql);
+  REQUIRE(statement.step());
+  std::string value = statement.text(0);
+  statement.reset();
+  return value;
+}
+
+std::int64_t integer_query(Store& store, const char* sql) {
+  auto statement = store.use(sql);
+  REQUIRE(statement.step());
+  std::int64_t value = statement.integer(0);
+  statement.reset();
+  return value;
+}
+
+std::int64_t count_rows(Store& store) { return integer_query(store, "SELECT count(*) FROM t"); }
+
+unsigned permissions_of(const std::string& path) {
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  return static_cast<unsigned>(info.st_mode) & 07777u;
+}
+
+struct BodyFailed : std::runtime_error {
+  BodyFailed() : std::runtime_error("body failed") {}
+};
+
+}  // namespace
+
+TEST_CASE("Store::open creates the file 0600 and a missing folder 0700", "[store]") {
+  TempDir dir;
+  const std::string folder = dir.file("data");
+  const std::string path = folder + "/sheratan.db";
+  REQUIRE_FALSE(std::filesystem::exists(folder));
+  auto store = Store::open(options_for(path));
+  REQUIRE(store != nullptr);
+  CHECK(store->path() == path);
+  CHECK(std::filesystem::is_regular_file(path));
+  CHECK(permissions_of(path) == 0600u);
+  CHECK(permissions_of(folder) == 0700u);
+}
+
+TEST_CASE("Store::open sets WAL mode, foreign keys and synchronous", "[store]") {
+  TempDir dir;
+  SECTION("durable") {
+    auto store = Store::open(options_for(dir.file("s.db")));
+    CHECK(text_pragma(*store, "PRAGMA journal_mode") == "wal");
+    CHECK(integer_query(*store, "PRAGMA foreign_keys") == 1);
+    CHECK(integer_query(*store, "PRAGMA synchronous") == 2);  // FULL
+  }
+  SECTION("not durable") {
+    StoreOptions options = options_for(dir.file("s.db"));
+    options.durable = false;
+    auto store = Store::open(options);
+    CHECK(integer_query(*store, "PRAGMA synchronous") == 1);  // NORMAL
+  }
+}
+
+TEST_CASE("Store::open migrates to the latest schema and reopens", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  const auto latest = static_cast<std::int64_t>(sheratan::schema_migrations().size());
+  REQUIRE(latest >= 1);
+  {
+    auto store = Store::open(options_for(path));
+    CHECK(integer_query(*store, "PRAGMA user_version") == latest);
+    CHECK(integer_query(*store, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'") == 1);
+    store->exec("CREATE TABLE t (x INTEGER)");
+    store->exec("INSERT INTO t VALUES (42)");
+  }
+  auto reopened = Store::open(options_for(path));
+  CHECK(integer_query(*reopened, "PRAGMA user_version") == latest);
+  CHECK(integer_query(*reopened, "SELECT x FROM t") == 42);
+  CHECK(text_pragma(*reopened, "PRAGMA journal_mode") == "wal");
+}
+
+TEST_CASE("Store::open refuses a store with a newer schema", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  const auto latest = static_cast<std::int64_t>(sheratan::schema_migrations().size());
+  { auto store = Store::open(options_for(path)); }
+  {
+    RawConnection raw(path);
+    REQUIRE(raw.exec(("PRAGMA user_version=" + std::to_string(latest + 1)).c_str()) == SQLITE_OK);
+  }
+  Error error = error_of([&] { Store::open(options_for(path)); });
+  CHECK(error.code() == ExitCode::failed);
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("newer") && Catch::Matchers::Contains("'" + path + "'"));
+}
+
+TEST_CASE("Store::open with create=false refuses a missing path", "[store]") {
+  TempDir dir;
+  StoreOptions options = options_for(dir.file("absent.db"));
+  options.create = false;
+  Error error = error_of([&] { Store::open(options); });
+  CHECK(error.code() == ExitCode::failed);
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("'" + options.path + "'") &&
+                               Catch::Matchers::Contains("does not exist"));
+  CHECK_FALSE(std::filesystem::exists(options.path));
+
+  SECTION("but opens an existing one") {
+    { auto created = Store::open(options_for(options.path)); }
+    auto store = Store::open(options);
+    CHECK(store != nullptr);
+  }
+}
+
+TEST_CASE("Store::open refuses a file that is not a database", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("junk.db");
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    REQUIRE(file != nullptr);
+    std::fputs("this is not an SQLite database, just some text that is long enough to matter\n", file);
+    std::fclose(file);
+  }
+  Error error = error_of([&] { Store::open(options_for(path)); });
+  CHECK(error.code() == ExitCode::failed);
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("'" + path + "'"));
+}
+
+TEST_CASE("Store::write commits, and rolls back when the body throws", "[store]") {
+  TempDir dir;
+  auto store = Store::open(options_for(dir.file("s.db")));
+  store->exec("CREATE TABLE t (x INTEGER)");
+
+  SECTION("a returning body commits and passes its value through") {
+    int result = store->write([&] {
+      store->use("INSERT INTO t VALUES (?1)").bind(1, 1).run();
+      return 7;
+    });
+    CHECK(result == 7);
+    CHECK(count_rows(*store) == 1);
+    // Visible from another connection: it was committed.
+    auto other = Store::open(options_for(store->path()));
+    CHECK(count_rows(*other) == 1);
+  }
+  SECTION("a throwing body leaves nothing behind") {
+    CHECK_THROWS_AS(store->write([&] {
+      store->use("INSERT INTO t VALUES (?1)").bind(1, 1).run();
+      throw BodyFailed();
+    }),
+                    BodyFailed);
+    CHECK(count_rows(*store) == 0);
+    CHECK(sqlite3_get_autocommit(store->handle()) != 0);  // no transaction left open
+    // The store is usable afterwards.
+    store->write([&] { store->use("INSERT INTO t VALUES (?1)").bind(1, 2).run(); });
+    CHECK(count_rows(*store) == 1);
+  }
+  SECTION("a failing statement rolls back the earlier ones") {
+    store->exec("CREATE TABLE u (x INTEGER PRIMARY KEY)");
+    Error error = error_of([&] {
+      store->write([&] {
+        store->use("INSERT INTO t VALUES (?1)").bind(1, 1).run();
+        store->use("INSERT INTO u VALUES (?1)").bind(1, 1).run();
+        store->use("INSERT INTO u VALUES (?1)").bind(1, 1).run();  // duplicate key
+      });
+    });
+    CHECK(error.code() == ExitCode::conflict);
+    CHECK(count_rows(*store) == 0);
+    CHECK(integer_query(*store, "SELECT count(*) FROM u") == 0);
+  }
+}
+
+TEST_CASE("Store::write nested calls join the outer transaction", "[store]") {
+  TempDir dir;
+  auto store = Store::open(options_for(dir.file("s.db")));
+  store->exec("CREATE TABLE t (x INTEGER)");
+  auto other = Store::open(options_for(store->path()));
+
+  SECTION("the inner write commits only with the outer") {
+    store->write([&] {
+      store->use("INSERT INTO t VALUES (1)").run();
+      store->write([&] { store->use("INSERT INTO t VALUES (2)").run(); });
+      CHECK(sqlite3_get_autocommit(store->handle()) == 0);  // still inside the outer
+      CHECK(count_rows(*other) == 0);                        // nothing committed yet
+    });
+    CHECK(count_rows(*store) == 2);
+    CHECK(count_rows(*other) == 2);
+  }
+  SECTION("a throw in the inner write rolls back the outer") {
+    CHECK_THROWS_AS(store->write([&] {
+      store->use("INSERT INTO t VALUES (1)").run();
+      store->write([&] {
+        store->use("INSERT INTO t VALUES (2)").run();
+        throw BodyFailed();
+      });
+    }),
+                    BodyFailed);
+    CHECK(count_rows(*store) == 0);
+    CHECK(sqlite3_get_autocommit(store->handle()) != 0);
+  }
+  SECTION("a throw in the outer after the inner returned rolls back both") {
+    CHECK_THROWS_AS(store->write([&] {
+      store->write([&] { store->use("INSERT INTO t VALUES (2)").run(); });
+      throw BodyFailed();
+    }),
+                    BodyFailed);
+    CHECK(count_rows(*store) == 0);
+  }
+}
+
+TEST_CASE("Store::read sees one snapshot", "[store]") {
+  TempDir dir;
+  auto store = Store::open(options_for(dir.file("s.db")));
+  store->exec("CREATE TABLE t (x INTEGER)");
+  auto other = Store::open(options_for(store->path()));
+  std::int64_t before = -1, after = -1;
+  store->read([&] {
+    before = count_rows(*store);
+    other->write([&] { other->use("INSERT INTO t VALUES (1)").run(); });
+    after = count_rows(*store);
+  });
+  CHECK(before == 0);
+  CHECK(after == 0);  // WAL snapshot isolation inside the read
+  CHECK(count_rows(*store) == 1);
+}
+
+TEST_CASE("Store::data_version changes after a commit by another connection", "[store]") {
+  TempDir dir;
+  auto first = Store::open(options_for(dir.file("s.db")));
+  first->exec("CREATE TABLE t (x INTEGER)");
+  auto second = Store::open(options_for(first->path()));
+
+  const auto initial = first->data_version();
+  CHECK(first->data_version() == initial);  // nothing happened
+
+  second->write([&] { second->use("INSERT INTO t VALUES (1)").run(); });
+  const auto after_other = first->data_version();
+  CHECK(after_other != initial);
+
+  // The connection's own commits do not change its data_version (SQLite's rule).
+  first->write([&] { first->use("INSERT INTO t VALUES (2)").run(); });
+  CHECK(first->data_version() == after_other);
+
+  // A rolled-back write by the other connection changes nothing either.
+  CHECK_THROWS_AS(second->write([&] {
+    second->use("INSERT INTO t VALUES (3)").run();
+    throw BodyFailed();
+  }),
+                  BodyFailed);
+  CHECK(first->data_version() == after_other);
+}
+
+TEST_CASE("Store::write is unavailable while another connection holds the write lock", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  StoreOptions options = options_for(path);
+  options.busy_timeout_ms = 50;
+  auto store = Store::open(options);
+  store->exec("CREATE TABLE t (x INTEGER)");
+
+  RawConnection holder(path);
+  REQUIRE(holder.exec("BEGIN IMMEDIATE") == SQLITE_OK);
+  REQUIRE(holder.exec("INSERT INTO t VALUES (99)") == SQLITE_OK);
+
+  const auto started = std::chrono::steady_clock::now();
+  Error error = error_of([&] { store->write([&] { store->use("INSERT INTO t VALUES (1)").run(); }); });
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  CHECK(error.code() == ExitCode::unavailable);
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("busy") && Catch::Matchers::Contains("'" + path + "'"));
+  // It gave up after about busy_timeout_ms, not the 10 s default (a generous bound).
+  CHECK(waited < 5'000);
+  CHECK(sqlite3_get_autocommit(store->handle()) != 0);
+
+  // Reads still work in WAL mode, and see only committed data.
+  CHECK(count_rows(*store) == 0);
+
+  // Once the lock is gone, writing works again.
+  REQUIRE(holder.exec("ROLLBACK") == SQLITE_OK);
+  store->write([&] { store->use("INSERT INTO t VALUES (1)").run(); });
+  CHECK(count_rows(*store) == 1);
+}
+
+TEST_CASE("Store::use caches statements and resets them", "[store]") {
+  TempDir dir;
+  auto store = Store::open(options_for(dir.file("s.db")));
+  store->exec("CREATE TABLE t (x INTEGER, y TEXT)");
+  const char* insert = "INSERT INTO t VALUES (?1, ?2)";
+  auto first = store->use(insert);
+  auto second = store->use(insert);
+  CHECK(first.handle() == second.handle());
+  store->use(insert).bind(1, 1).bind(2, "one").run();
+  // Bindings are cleared by the next use(): an unbound parameter is NULL.
+  store->use(insert).bind(1, 2).run();
+  store->use(insert).bind(1, std::optional<std::int64_t>()).bind(2, std::optional<std::string>("three")).run();
+
+  auto select = store->use("SELECT x, y FROM t ORDER BY rowid");
+  REQUIRE(select.step());
+  CHECK(select.integer(0) == 1);
+  CHECK(select.text(1) == "one");
+  CHECK(select.optional_text(1) == std::optional<std::string>("one"));
+  REQUIRE(select.step());
+  CHECK(select.integer(0) == 2);
+  CHECK(select.is_null(1));
+  CHECK_FALSE(select.optional_text(1).has_value());
+  REQUIRE(select.step());
+  CHECK_FALSE(select.optional_integer(0).has_value());
+  CHECK(select.text(1) == "three");
+  CHECK_FALSE(select.step());
+  CHECK(store->changes() == 1);
+}
+
+TEST_CASE("Store reports SQL errors as Error", "[store]") {
+  TempDir dir;
+  auto store = Store::open(options_for(dir.file("s.db")));
+  CHECK(error_of([&] { store->exec("NOT SQL AT ALL"); }).code() == ExitCode::failed);
+  CHECK(error_of([&] { store->use("SELECT * FROM no_such_table"); }).code() == ExitCode::failed);
+}
