@@ -13,7 +13,8 @@ namespace sheratan {
 
 namespace {
 // After an event with nothing visible yet, look again after these many ms (in turn).
-constexpr std::int64_t kSettleDelays[] = {1, 1, 2, 4, 8, 16, 32};
+// Doubling up to ~2 s in all covers a foreign writer whose fsync is slow on a loaded disk.
+constexpr std::int64_t kSettleDelays[] = {1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 }
 
 struct StoreWaiter::Loop {

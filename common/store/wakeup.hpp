@@ -9,7 +9,8 @@
 // file, and writes to the mapped -shm raise no inotify event. So an event can arrive
 // just before the commit it announces is visible. Sheratan's own writers touch the
 // database file after each commit (see Store::announce_commit); for other writers the
-// waiter looks again a few times over the next ~60 ms (settle checks). Idle, nothing
+// waiter looks again a few times over the next ~2 s, at doubling intervals (settle
+// checks). Idle, nothing
 // runs at all.
 
 #include <cstdint>
