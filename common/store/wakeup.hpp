@@ -10,8 +10,7 @@
 // just before the commit it announces is visible. Sheratan's own writers touch the
 // database file after each commit (see Store::announce_commit); for other writers the
 // waiter looks again a few times over the next ~2 s, at doubling intervals (settle
-// checks). Idle, nothing
-// runs at all.
+// checks). Idle, nothing runs at all.
 
 #include <cstdint>
 #include <functional>
