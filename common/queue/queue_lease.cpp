@@ -5,6 +5,7 @@
 #include "cli/message.hpp"
 #include "json/canonical.hpp"
 #include "queue/job_row.hpp"
+#include "queue/multi_row.hpp"
 #include "queue/queue.hpp"
 #include "store/ids.hpp"
 #include "store/sql/queue_queries.hpp"
@@ -39,17 +40,26 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
       if (!request.kinds.empty()) select.bind(3, Json(request.kinds).dump());
       while (select.step()) seqs.push_back(select.integer(0));
     }
+    if (seqs.empty()) return std::vector<Job>{};
+    Json tokens = Json::object();
+    for (auto seq : seqs) tokens["s" + std::to_string(seq)] = new_random_token();
     std::vector<Job> jobs;
     jobs.reserve(seqs.size());
-    for (auto seq : seqs) {
+    {
       auto lease = store_.use(sql::kLease);
-      lease.bind(1, seq).bind(2, request.worker).bind(3, new_random_token()).bind(4, now + request.lease_ms).bind(5, now);
-      lease.step();
-      jobs.push_back(read_job(lease));
-      lease.run();
-      const Job& job = jobs.back();
-      record_event(job.seq, now, "ready", "leased", request.worker, "attempt " + std::to_string(job.attempts));
+      lease.bind(1, Json(seqs).dump()).bind(2, request.worker).bind(3, tokens.dump());
+      lease.bind(4, now + request.lease_ms).bind(5, now);
+      while (lease.step()) jobs.push_back(read_job(lease));
     }
+    // Back into claim order: priority, then age.
+    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+      return a.spec.priority != b.spec.priority ? a.spec.priority > b.spec.priority : a.seq < b.seq;
+    });
+    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
+                [&](Statement& insert, int base, const Job& job) {
+                  insert.bind(base + 1, job.seq).bind(base + 2, now).bind(base + 3, "ready").bind(base + 4, "leased");
+                  insert.bind(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
+                });
     return jobs;
   });
 }

@@ -1,7 +1,6 @@
 // Pushing jobs: validation happened in parse_job_spec; here come idempotency,
 // dependencies, backpressure and the insert. A batch's rows are gathered first and
-// written with multi-row INSERTs, since executing one statement per job cost more
-// than storing the job.
+// written with multi-row INSERTs (multi_row.hpp).
 #include <map>
 #include <unordered_map>
 
@@ -10,6 +9,7 @@
 #include "json/canonical.hpp"
 #include "queue/queue.hpp"
 #include "store/ids.hpp"
+#include "queue/multi_row.hpp"
 #include "store/sql/queue_queries.hpp"
 
 namespace sheratan {
@@ -27,24 +27,7 @@ struct JobQueue::NewJob {
 
 namespace {
 
-constexpr std::size_t kRowsPerInsert = 64;
 constexpr const char* kBlockedDetail = "a dependency ended dead or canceled";
-
-// Writes rows with statements of kRowsPerInsert rows, and the rest one by one, so
-// that only two statement shapes are ever prepared.
-template <typename Row, typename Bind>
-void insert_rows(Store& store, std::string_view prefix, int columns, const std::vector<Row>& rows, Bind bind_row) {
-  const std::string many = sql::multi_row_insert(prefix, columns, kRowsPerInsert);
-  const std::string one = sql::multi_row_insert(prefix, columns, 1);
-  std::size_t at = 0;
-  while (at < rows.size()) {
-    const std::size_t chunk = rows.size() - at >= kRowsPerInsert ? kRowsPerInsert : 1;
-    auto insert = store.use(chunk == kRowsPerInsert ? many : one);
-    for (std::size_t i = 0; i < chunk; ++i) bind_row(insert, static_cast<int>(i) * columns, rows[at + i]);
-    insert.run();
-    at += chunk;
-  }
-}
 
 }  // namespace
 

@@ -60,9 +60,12 @@ inline constexpr std::string_view kNextDue =
     "SELECT min(run_at) FROM jobs WHERE status = 'pending' AND waiting_deps = 0";
 inline constexpr std::string_view kNextLeaseExpiry = "SELECT min(lease_until) FROM jobs WHERE status = 'leased'";
 
+// Leases a claim's jobs in one statement: ?1 is a JSON array of seqs, ?3 a JSON object
+// of tokens keyed "s<seq>". RETURNING gives the rows in no particular order.
 inline constexpr std::string_view kLease =
-    "UPDATE jobs SET status = 'leased', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
-    "lease_until = ?4, updated_at = ?5 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
+    "UPDATE jobs SET status = 'leased', attempts = attempts + 1, worker = ?2, "
+    "lease_token = json_extract(?3, '$.s' || seq), lease_until = ?4, updated_at = ?5 "
+    "WHERE seq IN (SELECT value FROM json_each(?1)) RETURNING " SHERATAN_JOB_COLUMNS;
 
 // Finishing a lease: the token must match and the lease must not have run out.
 inline constexpr std::string_view kLeaseHolder =
