@@ -45,6 +45,12 @@ struct LeaseRef {
   std::string token;
 };
 
+struct AckRequest {
+  LeaseRef lease;
+  Json result;
+  std::size_t line = 0;  // input line, for messages; 0 when from flags
+};
+
 struct QueueStats {
   struct Row {
     std::string queue;
@@ -90,6 +96,9 @@ class JobQueue {
   /// Lease operations; each throws Error(conflict) for a wrong or expired token and
   /// Error(failed) when the job does not exist.
   Job ack(const LeaseRef& lease, const Json& result);
+  /// Acks many jobs in one transaction with a handful of statements; all or nothing.
+  /// Returns the jobs in request order.
+  std::vector<Job> ack_all(const std::vector<AckRequest>& acks);
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);
   Job extend(const LeaseRef& lease, Millis lease_ms);
   Job release(const LeaseRef& lease);
@@ -132,10 +141,11 @@ class JobQueue {
     void require_live(const LeaseRef& lease, EpochMillis now) const;
   };
   LeaseHolder lease_holder(const LeaseRef& lease);
+  static LeaseHolder read_lease_holder(const Statement& row);
   Job job_by_seq(std::int64_t seq);
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
   void promote_due(EpochMillis now, std::int64_t limit);
-  void on_done(std::int64_t seq, EpochMillis now);
+  void on_done(const std::vector<std::int64_t>& done, EpochMillis now);
   void block_dependents(std::int64_t seq, EpochMillis now);
   void unblock_dependents(std::int64_t seq, EpochMillis now);
   JobStatus status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at,

@@ -16,8 +16,14 @@ std::vector<std::int64_t> dependents_of(Store& store, std::int64_t seq) {
 
 }  // namespace
 
-void JobQueue::on_done(std::int64_t seq, EpochMillis now) {
-  for (auto dependent : dependents_of(store_, seq)) {
+void JobQueue::on_done(const std::vector<std::int64_t>& done, EpochMillis now) {
+  std::vector<std::int64_t> dependents;
+  {
+    auto select = store_.use(sql::kDependentsOfAll);
+    select.bind(1, Json(done).dump());
+    while (select.step()) dependents.push_back(select.integer(0));
+  }
+  for (auto dependent : dependents) {
     auto row = store_.use(sql::kDependencyDone);
     row.bind(1, dependent).bind(2, now);
     row.step();

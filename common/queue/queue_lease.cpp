@@ -1,5 +1,6 @@
 // Claiming and finishing leases.
 #include <algorithm>
+#include <unordered_map>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -120,10 +121,7 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   }
 }
 
-JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
-  auto row = store_.use(sql::kLeaseHolder);
-  row.bind(1, lease.id);
-  if (!row.step()) sheratan::fail(ExitCode::failed, "no job " + quote(lease.id));
+JobQueue::LeaseHolder JobQueue::read_lease_holder(const Statement& row) {
   LeaseHolder holder;
   holder.seq = row.integer(0);
   holder.status = row.text(1);
@@ -136,6 +134,13 @@ JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
   holder.worker = row.optional_text(8);
   holder.result_hash = row.text(9);
   return holder;
+}
+
+JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
+  auto row = store_.use(sql::kLeaseHolder);
+  row.bind(1, lease.id);
+  if (!row.step()) sheratan::fail(ExitCode::failed, "no job " + quote(lease.id));
+  return read_lease_holder(row);
 }
 
 void JobQueue::LeaseHolder::require_live(const LeaseRef& lease, EpochMillis now) const {
@@ -165,27 +170,71 @@ Job update_returning_job(Statement&& update) {
 }
 }  // namespace
 
-Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
+Job JobQueue::ack(const LeaseRef& lease, const Json& result) { return ack_all({{lease, result, 0}}).front(); }
+
+std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    const LeaseHolder holder = lease_holder(lease);
-    // The hash is over the canonical form, so that a result re-serialised with other
-    // key order or spacing still verifies.
-    const std::string hash = canonical_hash(result);
-    if (holder.status == "done" && holder.token == lease.token) {
-      // A worker whose ack reply was lost sends it again with the same token: the job
-      // is done already, by that very lease. The same result is a no-op.
-      if (holder.result_hash != hash)
-        sheratan::fail(ExitCode::conflict, "job " + quote(lease.id) + " was already acked with a different result");
-      return job_by_seq(holder.seq);
+    std::unordered_map<std::string, LeaseHolder> holders;
+    {
+      Json ids = Json::array();
+      for (const auto& ack : acks) ids.push_back(ack.lease.id);
+      auto select = store_.use(sql::kLeaseHolders);
+      select.bind(1, ids.dump());
+      while (select.step()) holders.emplace(select.text(10), read_lease_holder(select));
     }
-    holder.require_live(lease, now);
-    auto update = store_.use(sql::kMarkDone);
-    update.bind(1, holder.seq).bind(2, result.dump()).bind(3, hash).bind(4, now);
-    Job job = update_returning_job(std::move(update));
-    record_event(holder.seq, now, "leased", "done", holder.worker, std::nullopt);
-    on_done(holder.seq, now);
-    return job;
+    Json results = Json::object();  // "s<seq>": [result text, hash]
+    std::vector<std::int64_t> done;
+    std::vector<std::int64_t> order;  // the seq each ack ends as
+    for (const auto& ack : acks) {
+      try {
+        auto found = holders.find(ack.lease.id);
+        if (found == holders.end()) sheratan::fail(ExitCode::failed, "no job " + quote(ack.lease.id));
+        LeaseHolder& holder = found->second;
+        // The hash is over the canonical form, so that a result re-serialised with
+        // other key order or spacing still verifies.
+        const std::string hash = canonical_hash(ack.result);
+        if (holder.status == "done" && holder.token == ack.lease.token) {
+          // A worker whose ack reply was lost sends it again with the same token: the
+          // job is done already, by that very lease. The same result is a no-op.
+          if (holder.result_hash != hash)
+            sheratan::fail(ExitCode::conflict,
+                           "job " + quote(ack.lease.id) + " was already acked with a different result");
+        } else {
+          holder.require_live(ack.lease, now);
+          results["s" + std::to_string(holder.seq)] = Json::array({ack.result.dump(), hash});
+          done.push_back(holder.seq);
+          holder.status = "done";  // a second ack of it in this batch is a repeat
+          holder.result_hash = hash;
+        }
+        order.push_back(holder.seq);
+      } catch (const Error& error) {
+        if (ack.line == 0) throw;
+        throw Error(error.code(), at_line(ack.line, error.what()));
+      }
+    }
+    std::unordered_map<std::int64_t, Job> jobs;
+    if (!done.empty()) {
+      auto update = store_.use(sql::kMarkAllDone);
+      update.bind(1, results.dump()).bind(2, now).bind(3, Json(done).dump());
+      while (update.step()) {
+        Job job = read_job(update);
+        jobs.emplace(job.seq, std::move(job));
+      }
+    }
+    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
+                [&](Statement& insert, int base, std::int64_t seq) {
+                  insert.bind(base + 1, seq).bind(base + 2, now).bind(base + 3, "leased").bind(base + 4, "done");
+                  insert.bind(base + 5, jobs.at(seq).worker).bind_null(base + 6);
+                });
+    if (!done.empty()) on_done(done, now);
+    std::vector<Job> out;
+    out.reserve(order.size());
+    for (auto seq : order) {
+      auto found = jobs.find(seq);
+      out.push_back(found != jobs.end() ? found->second : job_by_seq(seq));
+    }
+    return out;
   });
 }
 

@@ -148,7 +148,7 @@ void fill(JobQueue& queue, int jobs) {
 }
 
 /// Claims and acks `total` jobs, `batch` per claim and per ack transaction.
-double claim_ack_rate(Store& store, JobQueue& queue, int total, int batch) {
+double claim_ack_rate(JobQueue& queue, int total, int batch) {
   ClaimRequest request;
   request.worker = "bench";
   request.limit = batch;
@@ -157,9 +157,9 @@ double claim_ack_rate(Store& store, JobQueue& queue, int total, int batch) {
   while (done < total) {
     auto jobs = queue.claim(request);
     if (jobs.empty()) break;
-    store.write([&] {
-      for (const auto& job : jobs) queue.ack({job.id, *job.lease_token}, Json{{"ok", true}});
-    });
+    std::vector<AckRequest> acks;
+    for (const auto& job : jobs) acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
+    queue.ack_all(acks);
     done += static_cast<int>(jobs.size());
   }
   return done / seconds_since(start);
@@ -196,7 +196,7 @@ double claim_cost_us(const fs::path& path, int jobs, int samples) {
   SystemClock clock;
   JobQueue queue(*store, clock);
   fill(queue, jobs);
-  double rate = claim_ack_rate(*store, queue, samples, 1);
+  double rate = claim_ack_rate(queue, samples, 1);
   return 1e6 / rate;
 }
 
@@ -240,8 +240,8 @@ int main(int argc, char** argv) {
     SystemClock clock;
     JobQueue queue(*store, clock);
     fill(queue, 60'000);
-    const double one = claim_ack_rate(*store, queue, 400, 1);
-    const double hundred = claim_ack_rate(*store, queue, 50'000, 100);
+    const double one = claim_ack_rate(queue, 400, 1);
+    const double hundred = claim_ack_rate(queue, 50'000, 100);
     // One claim + one ack is two durable transactions per job.
     report("claim+ack, 1 job per transaction", fmt(one, "jobs/s"),
            fmt(2 * one / raw_tx, "× raw fsync'd tx rate (2 tx per job)"), "within 2× of raw");

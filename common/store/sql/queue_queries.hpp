@@ -68,12 +68,18 @@ inline constexpr std::string_view kLease =
     "WHERE seq IN (SELECT value FROM json_each(?1)) RETURNING " SHERATAN_JOB_COLUMNS;
 
 // Finishing a lease: the token must match and the lease must not have run out.
-inline constexpr std::string_view kLeaseHolder =
-    "SELECT seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker, "
-    "result_hash FROM jobs WHERE id = ?1";
-inline constexpr std::string_view kMarkDone =
-    "UPDATE jobs SET status = 'done', result = ?2, result_hash = ?3, finished_at = ?4, updated_at = ?4, "
-    "lease_until = NULL, error = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;  // the token stays, so that a repeated ack is recognised
+#define SHERATAN_LEASE_COLUMNS \
+  "seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker, result_hash, id"
+inline constexpr std::string_view kLeaseHolder = "SELECT " SHERATAN_LEASE_COLUMNS " FROM jobs WHERE id = ?1";
+inline constexpr std::string_view kLeaseHolders =
+    "SELECT " SHERATAN_LEASE_COLUMNS " FROM jobs WHERE id IN (SELECT value FROM json_each(?1))";
+// Completes a batch of acks: ?1 is a JSON object keyed "s<seq>" of [result text, hash].
+inline constexpr std::string_view kMarkAllDone =
+    "UPDATE jobs SET status = 'done', result = json_extract(?1, '$.s' || seq || '[0]'), "
+    "result_hash = json_extract(?1, '$.s' || seq || '[1]'), finished_at = ?2, updated_at = ?2, "
+    "lease_until = NULL, error = NULL WHERE seq IN (SELECT value FROM json_each(?3)) "
+    "RETURNING " SHERATAN_JOB_COLUMNS;  // the token stays, so that a repeated ack is recognised
+
 inline constexpr std::string_view kMarkRetry =
     "UPDATE jobs SET status = 'pending', run_at = ?2, error = ?3, updated_at = ?4, lease_token = NULL, "
     "lease_until = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
@@ -97,6 +103,8 @@ inline constexpr std::string_view kResetForRetry =
 
 // Dependencies.
 inline constexpr std::string_view kDependents = "SELECT job_seq FROM job_deps WHERE dep_seq = ?1";
+inline constexpr std::string_view kDependentsOfAll =
+    "SELECT job_seq FROM job_deps WHERE dep_seq IN (SELECT value FROM json_each(?1))";
 inline constexpr std::string_view kDependencyStatuses =
     "SELECT j.status FROM job_deps d JOIN jobs j ON j.seq = d.dep_seq WHERE d.job_seq = ?1";
 inline constexpr std::string_view kDependencyDone =
