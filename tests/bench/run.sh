@@ -17,5 +17,14 @@ large=${SHERATAN_BENCH_JOBS:-1000000}
 } >"$work/report.md"
 cat "$work/out.txt" | sed '/^| figure/,$d'
 cp "$work/report.md" "$src/tests/bench/latest.md"
+# The README's performance section is this report, between its markers.
+python3 - "$src/README.md" "$work/report.md" <<'PY'
+import sys
+readme, report = sys.argv[1], open(sys.argv[2]).read().strip()
+text = open(readme).read()
+begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+head, rest = text.split(begin, 1)
+open(readme, "w").write(head + begin + "\n" + report + "\n" + end + rest.split(end, 1)[1])
+PY
 echo
-echo "report written to tests/bench/latest.md"
+echo "report written to tests/bench/latest.md and README.md"
