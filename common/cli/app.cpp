@@ -87,8 +87,15 @@ std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, c
   // CLI11 reports unknown words as "The following arguments were not expected: x y".
   auto colon = message.rfind(": ");
   if (colon != std::string::npos && message.find("not expected") != std::string::npos) {
-    std::string word = message.substr(colon + 2);
-    word = word.substr(0, word.find(' '));
+    // The list may hold a flag's value too ("3 --prioriti"): suggest for the flag.
+    std::string list = message.substr(colon + 2), word;
+    for (std::size_t at = 0; at < list.size();) {
+      std::size_t space = list.find(' ', at);
+      std::string candidate = list.substr(at, space == std::string::npos ? std::string::npos : space - at);
+      if (word.empty() || (candidate.starts_with("-") && !word.starts_with("-"))) word = candidate;
+      if (space == std::string::npos) break;
+      at = space + 1;
+    }
     if (auto near = nearest_word(word, known_words(app))) return message + " (did you mean " + quote(*near) + "?)";
   }
   return message;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "cli/error.hpp"
+#include "cli/message.hpp"
 
 namespace sheratan {
 
@@ -64,8 +65,47 @@ bool JsonLinesReader::has_buffered_input() const {
   return poll(&descriptor, 1, 0) > 0;
 }
 
+void require_shallow_json(std::string_view text) {
+  // Copying and destroying a parsed value recurse once per level; refuse absurd
+  // nesting before parsing rather than overflow the stack afterwards.
+  int depth = 0;
+  bool in_string = false;
+  std::size_t string_start = 0;
+  std::string_view top_key;  // the top-level field being read, for the message
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 1) {
+          std::size_t next = text.find_first_not_of(" \t\r\n", i + 1);
+          if (next != std::string_view::npos && text[next] == ':')
+            top_key = text.substr(string_start + 1, i - string_start - 1);
+        }
+      }
+    } else if (c == '"') {
+      in_string = true;
+      string_start = i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        std::string subject = top_key.empty() ? "JSON" : "field " + quote(top_key);
+        fail(ExitCode::bad_input, subject + " is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 Json parse_json_object(const std::string& text, std::size_t line, const char* what) {
   auto prefix = [&](const std::string& message) { return line > 0 ? at_line(line, message) : message; };
+  try {
+    require_shallow_json(text);
+  } catch (const Error& error) {
+    fail(error.code(), prefix(error.what()));
+  }
   Json value;
   try {
     value = Json::parse(text);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,11 @@ class JsonLinesReader {
   bool eof_ = false;
   std::size_t line_number_ = 0;
 };
+
+inline constexpr int kMaxJsonDepth = 128;
+
+/// Throws Error(bad_input) when text nests arrays and objects deeper than kMaxJsonDepth.
+void require_shallow_json(std::string_view text);
 
 /// Parses text as one JSON object; errors name the line (0 = no line number).
 Json parse_json_object(const std::string& text, std::size_t line, const char* what = "input");

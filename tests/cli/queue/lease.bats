@@ -1,0 +1,370 @@
+#!/usr/bin/env bats
+# sheratan-queue claim, ack, fail, extend, release: leases, fencing tokens, waiting,
+# results and their hashes, retries, batches from stdin.
+
+load ../lib
+
+# claim_one [FLAGS...]: claims one job; sets $id and $token.
+claim_one() {
+  local out
+  out=$(q claim "$@")
+  id=$(jq -r .id <<<"$out")
+  token=$(jq -r .lease_token <<<"$out")
+  [ -n "$id" ] && [ "$token" != null ]
+}
+
+status_of() { job_field "$1" .status; }
+
+# ---- claim --------------------------------------------------------------------
+
+@test "claim leases a ready job: JSON with lease_token, lease_until, worker, attempts 1" {
+  pushed=$(q push read_file --params '{"path":"a"}' | jq -r .id)
+  run --separate-stderr q claim --worker w1
+  assert_status 0
+  assert_equal "$(wc -l <<<"$output")" 1
+  assert_json ".id == \"$pushed\" and .kind == \"read_file\" and .params == {\"path\":\"a\"}"
+  assert_json '.status == "leased" and .worker == "w1" and .attempts == 1'
+  assert_json '(.lease_token | type) == "string" and (.lease_token | length) >= 16'
+  assert_json '(.lease_until | type) == "string"'
+  assert_equal "$(status_of "$pushed")" leased
+  # A leased job is not handed out twice.
+  run q claim --worker w2
+  assert_status 1
+}
+
+@test "claim order: highest priority first, then oldest" {
+  q push low1 --priority low >/dev/null
+  q push high1 --priority high >/dev/null
+  q push norm1 >/dev/null
+  q push high2 --priority 20 >/dev/null
+  q push crit1 --priority critical >/dev/null
+  q push low2 --priority 0 >/dev/null
+  run --separate-stderr q claim --limit 10
+  assert_status 0
+  assert_equal "$(jq -r .kind <<<"$output" | tr '\n' ' ')" "crit1 high1 high2 norm1 low1 low2 "
+}
+
+@test "claim --limit N leases at most N jobs, one at a time by default" {
+  for k in a b c d; do q push "$k" >/dev/null; done
+  run q claim
+  assert_equal "$(wc -l <<<"$output")" 1
+  run q claim --limit 2
+  assert_status 0
+  assert_equal "$(jq -r .kind <<<"$output" | tr '\n' ' ')" "b c "
+  assert_equal "$(q ls --status ready | jq -r .kind)" d
+  run --separate-stderr q claim --limit 0
+  assert_status 2
+}
+
+@test "claim --kinds takes only those kinds (comma-separated or repeated)" {
+  for k in a b c a b c; do q push "$k" >/dev/null; done
+  run q claim --kinds b,c --limit 10
+  assert_equal "$(jq -r .kind <<<"$output" | sort | tr '\n' ' ')" "b b c c "
+  run q claim --kinds x --kinds a --limit 10
+  assert_equal "$(jq -r .kind <<<"$output" | tr '\n' ' ')" "a a "
+  run q claim --kinds a,b,c
+  assert_status 1
+}
+
+@test "claim --queue takes only from that queue; the default queue is 'default'" {
+  q push mail --queue outbox >/dev/null
+  run --separate-stderr q claim
+  assert_status 1
+  run --separate-stderr q claim --queue outbox
+  assert_status 0
+  assert_json '.kind == "mail" and .queue == "outbox"'
+}
+
+@test "claim --lease sets lease_until that far ahead" {
+  q push a >/dev/null
+  run q claim --lease 90s
+  assert_json "$JQ_MS"' (.lease_until | ms) - (.updated_at | ms) == 90000'
+  q push b >/dev/null
+  run q claim
+  assert_json "$JQ_MS"' (.lease_until | ms) - (.updated_at | ms) == 60000'   # default 60s
+}
+
+@test "claim on an empty queue exits 1 with no output at all" {
+  run --separate-stderr q claim
+  assert_status 1
+  assert_equal "$output" ""
+  assert_equal "$stderr" ""
+  # Pending and leased jobs are not claimable either.
+  q push later --delay 1h >/dev/null
+  run --separate-stderr q claim
+  assert_status 1
+  assert_equal "$output" ""
+}
+
+@test "claim --wait 200ms on an empty queue exits 1 after the deadline, not before" {
+  start=$(now_ms)
+  run --separate-stderr timeout 10 "$QUEUE" claim --wait 200ms
+  elapsed=$(($(now_ms) - start))
+  assert_status 1
+  assert_equal "$output" ""
+  [ "$elapsed" -ge 200 ] || { echo "returned after ${elapsed}ms"; false; }
+}
+
+@test "claim --wait wakes up when another process pushes" {
+  q push unrelated --queue elsewhere >/dev/null   # the store exists; nothing to claim
+  bg_start "$dir/claimed" "$QUEUE" claim --worker waiter --wait 10s
+  # Push only once the waiter has armed its watch, so that it really has to wake up.
+  wait_until 10 has_inotify "$bg_pid"
+  pushed=$(q push wake --params '{"n":1}' | jq -r .id)
+  # Well before its 10 s deadline: it must have been woken by the push.
+  wait_exit "$bg_pid" 8
+  assert_equal "$bg_status" 0
+  assert_json ".id == \"$pushed\" and .kind == \"wake\" and .worker == \"waiter\" and .status == \"leased\"" "$(cat "$dir/claimed")"
+}
+
+@test "claim --wait returns a delayed job when its run_at arrives" {
+  pushed=$(q push later --delay 300ms | jq -r .id)
+  run --separate-stderr q claim
+  assert_status 1
+  # Well before the 5 s deadline (timeout 4), and not before run_at.
+  run --separate-stderr timeout 4 "$QUEUE" claim --wait 5s
+  assert_status 0
+  assert_json ".id == \"$pushed\" and .status == \"leased\""
+  assert_json "$JQ_MS"' (.updated_at | ms) >= (.run_at | ms)'
+}
+
+@test "claim --wait wakes on a commit whose fsync is slow (loaded disk)" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  q push unrelated --queue elsewhere >/dev/null
+  bg_start "$dir/claimed" "$QUEUE" claim --wait 10s
+  wait_until 10 has_inotify "$bg_pid"
+  # The same push, with each fsync of the committing process taking 300 ms.
+  strace -f -o /dev/null -e trace=fsync,fdatasync -e inject=fsync,fdatasync:delay_exit=300000 \
+    "$QUEUE" push wake >/dev/null
+  wait_exit "$bg_pid" 5
+  assert_equal "$bg_status" 0
+  assert_json '.kind == "wake"' "$(cat "$dir/claimed")"
+}
+
+# ---- ack ----------------------------------------------------------------------
+
+@test "ack --result stores the result and its SHA-256 over the canonical form" {
+  q push a >/dev/null
+  claim_one
+  result='{"b":[1,{"z":true,"a":null}],"a":"x"}'
+  run --separate-stderr q ack "$id" --token "$token" --result "$result"
+  assert_status 0
+  assert_json '.status == "done" and .result == {"a":"x","b":[1,{"a":null,"z":true}]}'
+  assert_json ".result_hash == \"$(canonical_sha256 "$result")\""
+  assert_json '(.finished_at | type) == "string" and (has("lease_token") | not)'
+  run q show "$id"
+  assert_json '.status == "done" and .result_verified == true'
+  assert_json ".result_hash == \"$(canonical_sha256 "$result")\""
+}
+
+@test "ack without --result stores null" {
+  q push a >/dev/null
+  claim_one
+  run q ack "$id" --token "$token"
+  assert_status 0
+  assert_json '.status == "done" and .result == null'
+}
+
+@test "show detects a tampered result: exit 1, stderr says tampered" {
+  q push a >/dev/null
+  claim_one
+  q ack "$id" --token "$token" --result '{"x":1}' >/dev/null
+  sqlite3 "$SHERATAN_DB" "UPDATE jobs SET result='{\"x\":2}'"
+  run --separate-stderr q show "$id"
+  assert_status 1
+  assert_contains "$stderr" "$id" "tampered"
+  assert_json '.result_verified == false'
+}
+
+@test "ack with a wrong token: exit 3, the job stays leased, the right token still works" {
+  q push a >/dev/null
+  claim_one
+  run --separate-stderr q ack "$id" --token 0000000000000000 --result '"stolen"'
+  assert_status 3
+  assert_equal "$output" ""
+  assert_contains "$stderr" "$id" "token"
+  assert_equal "$(status_of "$id")" leased
+  assert_equal "$(job_field "$id" .result)" null
+  run q ack "$id" --token "$token" --result '"mine"'
+  assert_status 0
+  assert_equal "$(job_field "$id" .result)" mine
+}
+
+@test "ack of a job that is already done: exit 3, the result is not replaced" {
+  q push a >/dev/null
+  claim_one
+  q ack "$id" --token "$token" --result 1 >/dev/null
+  run --separate-stderr q ack "$id" --token "$token" --result 2
+  assert_status 3
+  assert_equal "$(job_field "$id" .result)" 1
+}
+
+@test "ack of an unknown job exits 1; ack with an id but no token is a usage error" {
+  q push a >/dev/null
+  run --separate-stderr q ack no-such-job --token abc
+  assert_status 1
+  assert_contains "$stderr" "no-such-job"
+  run --separate-stderr q ack no-such-job
+  assert_status 2
+}
+
+@test "ack from stdin: many jobs in one batch, each with its result" {
+  seq 1 20 | jq -c '{kind: "n", params: {n: .}}' | q push >/dev/null
+  q claim --limit 20 >"$dir/leases"
+  run --separate-stderr q ack < <(jq -c '{id, token: .lease_token, result: {n: .params.n}}' "$dir/leases")
+  assert_status 0
+  assert_equal "$(wc -l <<<"$output")" 20
+  assert_json '.status == "done" and .result.n == .params.n'
+  assert_equal "$(q ls --status done | wc -l)" 20
+}
+
+@test "a batch with one wrong token changes nothing: exit 3, the line named" {
+  seq 1 5 | jq -c '{kind: "n", params: {n: .}}' | q push >/dev/null
+  q claim --limit 5 >"$dir/leases"
+  jq -c '{id, token: .lease_token, result: "r"}' "$dir/leases" |
+    awk 'NR == 3 { sub(/"token":"[^"]*"/, "\"token\":\"wrong\"") } 1' >"$dir/acks"
+  for action in ack fail release extend; do
+    if [ "$action" = ack ]; then input="$dir/acks"; else
+      jq -c 'del(.result)' "$dir/acks" >"$dir/$action.in"; input="$dir/$action.in"
+    fi
+    run --separate-stderr q "$action" <"$input"
+    assert_status 3
+    assert_equal "$output" ""
+    assert_contains "$stderr" "line 3"
+    run q ls
+    assert_json '.status == "leased" and .result == null and .attempts == 1 and .error == null'
+    assert_equal "$(q ls | jq -r .lease_until | sort -u)" "$(jq -r .lease_until "$dir/leases" | sort -u)"
+  done
+}
+
+@test "fail, extend and release from stdin, many in one batch" {
+  seq 1 6 | jq -c '{kind: "n", params: {n: .}}' | q push --json >/dev/null
+  q claim --limit 6 --lease 30s >"$dir/leases"
+  run --separate-stderr q extend < <(jq -c '{id, token: .lease_token, lease: "2h"}' "$dir/leases")
+  assert_status 0
+  assert_equal "$(wc -l <<<"$output")" 6
+  assert_json "$JQ_MS"' .status == "leased" and (.lease_until | ms) - (.updated_at | ms) == 7200000'
+  run --separate-stderr q fail < <(jq -c 'select(.params.n <= 2) | {id, token: .lease_token, error: "boom \(.params.n)"}' "$dir/leases")
+  assert_status 0
+  assert_equal "$(wc -l <<<"$output")" 2
+  assert_json '.status == "pending" and (.error | startswith("boom"))'
+  run --separate-stderr q fail < <(jq -c 'select(.params.n == 3) | {id, token: .lease_token, retry: false}' "$dir/leases")
+  assert_status 0
+  assert_json '.status == "dead"'
+  run --separate-stderr q release < <(jq -c 'select(.params.n >= 4) | {id, token: .lease_token}' "$dir/leases")
+  assert_status 0
+  assert_equal "$(wc -l <<<"$output")" 3
+  assert_json '.status == "ready" and .attempts == 0'
+  assert_equal "$(q stats | jq -c '[.total.pending, .total.dead, .total.ready, .total.leased]')" "[2,1,3,0]"
+}
+
+@test "a stdin line with an unknown field or without a token: exit 4, the line and field named, nothing changed" {
+  q push a >/dev/null
+  q push b >/dev/null
+  q claim --limit 2 >"$dir/leases"
+  run --separate-stderr q ack < <(jq -c '{id, token: .lease_token}' "$dir/leases" | sed '2s/}$/,"reslt":1}/')
+  assert_status 4
+  assert_contains "$stderr" "line 2" "'reslt'"
+  run --separate-stderr q ack < <(jq -c '{id}' "$dir/leases")
+  assert_status 4
+  assert_contains "$stderr" "line 1" "'token'"
+  run q ls
+  assert_json '.status == "leased"'
+}
+
+# ---- fail, retries, extend, release -------------------------------------------
+
+@test "fail: back to pending with the error and a later run_at (backoff); attempts kept" {
+  q push a --backoff 1h >/dev/null
+  claim_one
+  run --separate-stderr q fail "$id" --token "$token" --error "disk full"
+  assert_status 0
+  assert_json '.status == "pending" and .error == "disk full" and .attempts == 1'
+  assert_json "$JQ_MS"' (.run_at | ms) - (.updated_at | ms) == 3600000'
+  run q claim
+  assert_status 1
+  # The old token is spent.
+  run --separate-stderr q ack "$id" --token "$token"
+  assert_status 3
+}
+
+@test "fail --no-retry: dead at once, with its error" {
+  q push a >/dev/null
+  claim_one
+  run --separate-stderr q fail "$id" --token "$token" --error "bad params" --no-retry
+  assert_status 0
+  assert_json '.status == "dead" and .error == "bad params" and .attempts == 1'
+  assert_json '(.finished_at | type) == "string"'
+  assert_equal "$(q stats | jq .dead)" 1
+}
+
+@test "after max_attempts failures the job is dead" {
+  q push a --max-attempts 3 --backoff 10ms >/dev/null
+  for attempt in 1 2 3; do
+    run --separate-stderr timeout 10 "$QUEUE" claim --wait 5s
+    assert_status 0
+    assert_json ".attempts == $attempt"
+    run q fail "$(jq -r .id <<<"$output")" --token "$(jq -r .lease_token <<<"$output")" --error "try $attempt"
+    assert_status 0
+  done
+  assert_json '.status == "dead" and .attempts == 3 and .error == "try 3"'
+  run q claim --wait 100ms
+  assert_status 1
+}
+
+@test "backoff doubles per failed attempt" {
+  q push a --backoff 1h --backoff-max 10h >/dev/null
+  claim_one
+  q fail "$id" --token "$token" >/dev/null
+  # Make it due again without waiting an hour.
+  sqlite3 "$SHERATAN_DB" "UPDATE jobs SET run_at = 0"
+  claim_one
+  run q fail "$id" --token "$token"
+  assert_json "$JQ_MS"' .attempts == 2 and (.run_at | ms) - (.updated_at | ms) == 7200000'
+}
+
+@test "extend: lease_until moves out and the token stays valid" {
+  q push a >/dev/null
+  claim_one --lease 10s
+  before=$(job_field "$id" "$JQ_MS"' .lease_until | ms')
+  run --separate-stderr q extend "$id" --token "$token" --lease 1h
+  assert_status 0
+  assert_json "$JQ_MS"' .status == "leased" and (.lease_until | ms) - (.updated_at | ms) == 3600000'
+  [ "$(jq "$JQ_MS"' .lease_until | ms' <<<"$output")" -gt "$before" ]
+  run --separate-stderr q extend "$id" --token nope --lease 1h
+  assert_status 3
+  run q ack "$id" --token "$token"
+  assert_status 0
+}
+
+@test "release: back to ready without spending an attempt" {
+  q push a >/dev/null
+  claim_one
+  assert_equal "$(job_field "$id" .attempts)" 1
+  run --separate-stderr q release "$id" --token "$token"
+  assert_status 0
+  assert_json '.status == "ready" and .attempts == 0 and (has("lease_token") | not)'
+  run q ack "$id" --token "$token"
+  assert_status 3
+  run q claim
+  assert_json ".id == \"$id\" and .attempts == 1"
+  assert_contains "$(q show "$id" | jq -c '[.events[].detail]')" '"released"'
+}
+
+@test "lease expiry: another worker gets the job with a new token; the first token is refused" {
+  pushed=$(q push a | jq -r .id)
+  claim_one --worker first --lease 200ms
+  # The second worker blocks until the lease runs out (the tool's own wait, bounded).
+  run --separate-stderr timeout 10 "$QUEUE" claim --worker second --wait 3s
+  assert_status 0
+  assert_json ".id == \"$pushed\" and .worker == \"second\" and .attempts == 2"
+  second_token=$(jq -r .lease_token <<<"$output")
+  [ "$second_token" != "$token" ]
+  run --separate-stderr q ack "$id" --token "$token" --result '"late"'
+  assert_status 3
+  assert_equal "$(status_of "$id")" leased
+  assert_equal "$(job_field "$id" .worker)" second
+  run q ack "$id" --token "$second_token" --result '"ok"'
+  assert_status 0
+  assert_equal "$(job_field "$id" .result)" ok
+}
