@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# sheratan-queue ingest: the drop folder.
+
+load ../lib
+
+drop_file() {  # drop_file NAME JSON: written in place
+  printf '%s\n' "$2" >"$dir/drop/$1"
+}
+
+@test "good drop files become jobs keyed by job_id and move to ingested/" {
+  mkdir "$dir/drop"
+  drop_file a.job.json '{"job_id":"j-a","kind":"read_file","payload":{"params":{"path":"x"}}}'
+  drop_file b.job.json '{"job_id":"j-b","kind":"noop","payload":{"n":1},"priority":"high"}'
+  drop_file ignored.txt 'not a drop file'
+  run --separate-stderr q ingest "$dir/drop"
+  assert_status 0
+  [ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+  assert_json '.accepted == true and .duplicate == false and (.id | length) == 36'
+  [ -f "$dir/drop/ingested/a.job.json" ] && [ -f "$dir/drop/ingested/b.job.json" ]
+  [ ! -e "$dir/drop/a.job.json" ] && [ -f "$dir/drop/ignored.txt" ]
+  run q ls --json
+  assert_json 'select(.idempotency_key == "j-a") | .kind == "read_file" and .params == {"path":"x"}' \
+    "$(printf '%s\n' "$output" | grep j-a)"
+  assert_json '.params == {"n":1} and .priority == 20' "$(printf '%s\n' "$output" | grep j-b)"
+}
+
+@test "a bad drop file moves to rejected/ beside NAME.error.json; exit 4; nothing written" {
+  mkdir "$dir/drop"
+  drop_file bad.job.json '{"job_id":"j-1","kind":7}'
+  drop_file broken.job.json '{"job_id":'
+  drop_file mixed.job.json '{"job_id":"j-2","kind":"x","payload":{"params":{"a":1},"b":2}}'
+  run --separate-stderr q ingest "$dir/drop"
+  assert_status 4
+  for name in bad broken mixed; do
+    [ -f "$dir/drop/rejected/$name.job.json" ]
+    [ -f "$dir/drop/rejected/$name.error.json" ]
+  done
+  assert_json '.error | contains("kind")' "$(cat "$dir/drop/rejected/bad.error.json")"
+  assert_json '.error | contains("malformed JSON")' "$(cat "$dir/drop/rejected/broken.error.json")"
+  assert_json '.error | contains("payload.b")' "$(cat "$dir/drop/rejected/mixed.error.json")"
+  assert_contains "$stderr" "rejected 'bad.job.json'"
+  assert_equal "$(job_count)" 0
+}
+
+@test "the same job_id dropped again is a duplicate; with another payload, a conflict (exit 3)" {
+  mkdir "$dir/drop"
+  drop_file a.job.json '{"job_id":"j-a","kind":"noop","payload":{"params":{"n":1}}}'
+  run q ingest "$dir/drop"
+  first=$(jq -r .id <<<"$output")
+  cp "$dir/drop/ingested/a.job.json" "$dir/drop/again.job.json"
+  run q ingest "$dir/drop"
+  assert_status 0
+  assert_json ".duplicate == true and .id == \"$first\""
+  drop_file other.job.json '{"job_id":"j-a","kind":"noop","payload":{"params":{"n":2}}}'
+  run --separate-stderr q ingest "$dir/drop"
+  assert_status 3
+  assert_json '.error | contains("different payload")' "$(cat "$dir/drop/rejected/other.error.json")"
+  assert_equal "$(job_count)" 1
+}
+
+@test "ingest --watch takes files written in place and renamed in, and exits 143 on SIGTERM" {
+  mkdir "$dir/drop" "$dir/staging"
+  q push warmup >/dev/null
+  bg_start "$dir/out" "$QUEUE" ingest "$dir/drop" --watch
+  wait_until 10 has_inotify "$bg_pid"
+  drop_file w1.job.json '{"job_id":"w-1","kind":"noop"}'
+  printf '%s\n' '{"job_id":"w-2","kind":"noop"}' >"$dir/staging/w2.job.json"
+  mv "$dir/staging/w2.job.json" "$dir/drop/w2.job.json"
+  wait_until 10 bash -c "[ \$(wc -l <'$dir/out') -ge 2 ]"
+  assert_json '.accepted == true' "$(cat "$dir/out")"
+  [ -f "$dir/drop/ingested/w1.job.json" ] && [ -f "$dir/drop/ingested/w2.job.json" ]
+  kill -TERM "$bg_pid"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 143
+}
+
+@test "ingest of a folder that does not exist: exit 1" {
+  run --separate-stderr q ingest "$dir/nowhere"
+  assert_status 1
+  assert_contains "$stderr" "does not exist"
+}

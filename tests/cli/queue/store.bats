@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# The store under sheratan-queue: missing, damaged, newer, locked; its path and modes.
+
+load ../lib
+
+@test "ls on a store that does not exist: exit 1, says so, creates nothing" {
+  run --separate-stderr q ls
+  assert_status 1
+  assert_contains "$stderr" "'$SHERATAN_DB'" "does not exist"
+  [ ! -e "$SHERATAN_DB" ]
+}
+
+@test "a file that is not a database: exit 1 with a clear message" {
+  printf 'hello, this is not sqlite\n%.0s' {1..200} >"$SHERATAN_DB"
+  run --separate-stderr q push a
+  assert_status 1
+  assert_contains "$stderr" "'$SHERATAN_DB'" "not a"
+}
+
+@test "a store with a newer schema is refused: exit 1, mentions newer" {
+  q push a >/dev/null
+  sqlite3 "$SHERATAN_DB" 'PRAGMA user_version=99'
+  run --separate-stderr q ls
+  assert_status 1
+  assert_contains "$stderr" "newer"
+}
+
+@test "a store locked by another process: push exits 5 and writes nothing" {
+  q push a >/dev/null
+  mkfifo "$dir/ctl"
+  # A sqlite3 shell holding the write lock until we close its input.
+  sqlite3 "$SHERATAN_DB" <"$dir/ctl" >/dev/null &
+  holder=$!
+  exec 7>"$dir/ctl"
+  printf 'BEGIN IMMEDIATE;\nSELECT 1;\n' >&7
+  wait_until 10 bash -c "! SHERATAN_BUSY_TIMEOUT=50ms '$QUEUE' push probe >/dev/null 2>&1"
+  SHERATAN_BUSY_TIMEOUT=200ms run --separate-stderr q push b
+  assert_status 5
+  assert_contains "$stderr" "busy"
+  printf 'ROLLBACK;\n' >&7
+  exec 7>&-
+  wait "$holder"
+  assert_equal "$(q ls --json | jq -r .kind | tr '\n' ' ')" "a "
+}
+
+@test "the store is created 0600 in a folder created 0700" {
+  export SHERATAN_DB="$dir/new/sub/s.db"
+  q push a >/dev/null
+  assert_equal "$(stat -c %a "$SHERATAN_DB")" 600
+  assert_equal "$(stat -c %a "$dir/new/sub")" 700
+}
+
+@test "store path: --db wins over SHERATAN_DB, which wins over the config, then XDG_DATA_HOME" {
+  printf '{"db":"%s"}\n' "$dir/from-config.db" >"$SHERATAN_CONFIG"
+  q --db "$dir/from-flag.db" push a >/dev/null
+  [ -f "$dir/from-flag.db" ] && [ ! -e "$SHERATAN_DB" ]
+  q push b >/dev/null
+  [ -f "$SHERATAN_DB" ] && [ ! -e "$dir/from-config.db" ]
+  unset SHERATAN_DB
+  q push c >/dev/null
+  [ -f "$dir/from-config.db" ]
+  rm "$SHERATAN_CONFIG"
+  XDG_DATA_HOME="$dir/xdg" q push d >/dev/null
+  [ -f "$dir/xdg/sheratan/sheratan.db" ]
+  q push e >/dev/null  # no XDG_DATA_HOME: ~/.local/share
+  [ -f "$HOME/.local/share/sheratan/sheratan.db" ]
+}
+
+@test "a malformed config file is an error naming it (exit 4); a missing one is fine" {
+  printf '{"queue": {"max_depth": 2' >"$SHERATAN_CONFIG"
+  run --separate-stderr q push a
+  assert_status 4
+  assert_contains "$stderr" "'$SHERATAN_CONFIG'" "malformed JSON"
+  rm "$SHERATAN_CONFIG"
+  run q push a
+  assert_status 0
+}
+
+@test "a read-only store: exit 1 naming it, and nothing changes" {
+  q push a >/dev/null
+  if [ "$(id -u)" = 0 ]; then
+    # Root ignores permission bits, not the immutable attribute.
+    chattr +i "$SHERATAN_DB" 2>/dev/null || skip "cannot make the store immutable here"
+  else
+    chmod 0444 "$SHERATAN_DB"
+  fi
+  before=$(sha256sum <"$SHERATAN_DB")
+  run --separate-stderr q push b
+  status_push=$status
+  stderr_push=$stderr
+  chattr -i "$SHERATAN_DB" 2>/dev/null || chmod 0600 "$SHERATAN_DB"
+  assert_equal "$status_push" 1
+  assert_contains "$stderr_push" "cannot open store '$SHERATAN_DB'"
+  assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
+}
