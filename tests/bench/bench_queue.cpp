@@ -64,7 +64,7 @@ std::unique_ptr<Store> fresh_store(const fs::path& path) {
 double raw_fsync_transactions_per_second(const fs::path& dir) {
   auto store = fresh_store(dir / "raw.db");
   store->exec("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT)");
-  const int count = 300;
+  const int count = 1000;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) store->write([&] { store->use("INSERT INTO raw (payload) VALUES ('x')").run(); });
   return count / seconds_since(start);

@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 large=${SHERATAN_BENCH_JOBS:-1000000}
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)), $(sqlite3 --version | cut -d' ' -f1) SQLite shell;"
-  echo "store on $(df -T "$work" | awk 'NR==2 {print $2}'), synchronous=FULL."
+  echo "store on $(df -T "$work" | awk 'NR==2 {print $2}'), synchronous=FULL; load average at the start: $(cut -d" " -f1-3 /proc/loadavg)."
   echo
   "$build/bench-queue" "$build" "$work" "$large" | tee "$work/out.txt" | sed -n '/^| figure/,$p'
 } >"$work/report.md"
