@@ -7,6 +7,7 @@
 
 #include "cli/duration.hpp"
 #include "cli/error.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::Error;
 using sheratan::ExitCode;
@@ -15,22 +16,13 @@ using sheratan::format_duration;
 using sheratan::parse_duration;
 using sheratan::parse_duration_json;
 
+using sheratan::testing::error_of;
+
 namespace {
 
 constexpr Millis kHundredYears = 100LL * 365 * 24 * 3600 * 1000;
 
 // Runs f, which must throw sheratan::Error; returns it for inspection.
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
-
 void require_bad_duration(const std::string& text) {
   INFO("text: \"" << text << "\"");
   Error error = error_of([&] { parse_duration(text); });

@@ -9,6 +9,7 @@
 
 #include "cli/error.hpp"
 #include "cli/money.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::Error;
 using sheratan::ExitCode;
@@ -17,18 +18,9 @@ using sheratan::format_money;
 using sheratan::parse_money;
 using sheratan::parse_money_json;
 
-namespace {
+using sheratan::testing::error_of;
 
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
+namespace {
 
 Error money_error(const std::string& text) {
   INFO("text: \"" << text << "\"");

@@ -5,6 +5,7 @@
 
 #include "cli/error.hpp"
 #include "cli/timestamp.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::EpochMillis;
 using sheratan::Error;
@@ -12,18 +13,9 @@ using sheratan::ExitCode;
 using sheratan::format_rfc3339;
 using sheratan::parse_rfc3339;
 
-namespace {
+using sheratan::testing::error_of;
 
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
+namespace {
 
 // 2026-11-26T19:20:00Z: 20,783 days after the epoch, plus 19:20.
 constexpr EpochMillis kExample = (20'783LL * 86'400 + 19 * 3'600 + 20 * 60) * 1'000;

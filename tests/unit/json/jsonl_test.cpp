@@ -12,6 +12,7 @@
 
 #include "cli/error.hpp"
 #include "json/jsonl.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::Error;
 using sheratan::ExitCode;
@@ -19,18 +20,9 @@ using sheratan::Json;
 using sheratan::JsonLinesReader;
 using sheratan::parse_json_object;
 
-namespace {
+using sheratan::testing::error_of;
 
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
+namespace {
 
 // A pipe whose ends close with the object.
 class Pipe {

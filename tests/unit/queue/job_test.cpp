@@ -7,6 +7,7 @@
 #include "cli/error.hpp"
 #include "json/canonical.hpp"
 #include "queue/job.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::EpochMillis;
 using sheratan::Error;
@@ -18,18 +19,9 @@ using sheratan::JobStatus;
 using sheratan::Json;
 using sheratan::parse_job_spec;
 
-namespace {
+using sheratan::testing::error_of;
 
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
+namespace {
 
 constexpr EpochMillis kNow = 1'764'184'800'000;  // 2025-11-26T19:20:00Z
 

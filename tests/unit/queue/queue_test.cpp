@@ -15,6 +15,7 @@
 #include "json/canonical.hpp"
 #include "queue/queue.hpp"
 #include "store/store.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::EpochMillis;
 using sheratan::Error;
@@ -28,48 +29,11 @@ using sheratan::Millis;
 using sheratan::PushItem;
 using sheratan::PushOutcome;
 
+using sheratan::testing::error_of;
+using sheratan::testing::TempDir;
+using sheratan::testing::FakeClock;
+
 namespace {
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
-
-class FakeClock : public sheratan::Clock {
- public:
-  explicit FakeClock(EpochMillis start) : now_(start) {}
-  EpochMillis now() const override { return now_; }
-  void set(EpochMillis ms) { now_ = ms; }
-  void advance(Millis ms) { now_ += ms; }
-
- private:
-  EpochMillis now_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sheratan-queue-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 constexpr EpochMillis kStart = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
 

@@ -16,43 +16,17 @@
 #include "cli/error.hpp"
 #include "store/sql/schema.hpp"
 #include "store/store.hpp"
+#include "support/test_support.hpp"
 
 using sheratan::Error;
 using sheratan::ExitCode;
 using sheratan::Store;
 using sheratan::StoreOptions;
 
+using sheratan::testing::error_of;
+using sheratan::testing::TempDir;
+
 namespace {
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected sheratan::Error, nothing was thrown");
-  return Error(ExitCode::ok, "unreachable");
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sheratan-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A raw SQLite connection, independent of Store, for poking at the file.
 class RawConnection {
