@@ -64,7 +64,8 @@ std::string string_field(const Json& line, const char* field, bool required = tr
 void reject_unknown_fields(const Json& line, std::initializer_list<const char*> known) {
   for (auto it = line.begin(); it != line.end(); ++it) {
     bool ok = false;
-    for (const char* name : known) ok = ok || it.key() == name;
+    for (const char* name : known)
+      ok = ok || it.key() == name;
     if (!ok) fail(ExitCode::bad_input, "field " + quote(it.key()) + " is unknown");
   }
 }
@@ -145,7 +146,7 @@ void run_push(ToolContext& context, const PushFlags& flags) {
       }
       // The hot path of a bulk push: ids and statuses need no escaping.
       out += R"({"id":")" + outcome.id + R"(","status":")" + std::string(to_string(outcome.status)) +
-               R"(","duplicate":)" + (outcome.duplicate ? "true}\n" : "false}\n");
+             R"(","duplicate":)" + (outcome.duplicate ? "true}\n" : "false}\n");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();
@@ -170,7 +171,8 @@ void add_push(CLI::App& app, ToolContext& context) {
   push->add_option("--priority", flags->priority, "Integer, higher first; or critical, high, normal, low");
   push->add_option("--run-at", flags->run_at, "Run no earlier than this RFC 3339 time");
   push->add_option("--delay", flags->delay, "Run no earlier than this duration from now (30s, 5m)");
-  push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)")->allow_extra_args(false);
+  push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)")
+      ->allow_extra_args(false);
   push->add_option("-k,--idempotency-key", flags->key, "Key that makes a repeated push return the same job");
   push->add_option("--max-attempts", flags->max_attempts, "Attempts before the job is dead (default 5)");
   push->add_option("--timeout", flags->timeout, "Time a worker may run the job (default 5m)");
@@ -226,7 +228,8 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
     return;
   }
   RecordPrinter printer(context.output_format(), {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
-  for (const auto& job : jobs) printer.print(job.to_json());
+  for (const auto& job : jobs)
+    printer.print(job.to_json());
   printer.finish();
 }
 
@@ -235,7 +238,9 @@ void add_claim(CLI::App& app, ToolContext& context) {
   auto* claim = app.add_subcommand("claim", "Lease ready jobs, highest priority first, then oldest");
   claim->add_option("-w,--worker", flags->worker, "Name of the worker holding the lease (default host:pid)");
   claim->add_option("--queue", flags->queue, "Queue to claim from (default: default)");
-  claim->add_option("--kinds", flags->kinds, "Only these kinds (comma-separated)")->allow_extra_args(false)->delimiter(',');
+  claim->add_option("--kinds", flags->kinds, "Only these kinds (comma-separated)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   claim->add_option("-n,--limit", flags->limit, "Lease up to N jobs (default 1)")->check(CLI::Range(1, 100000));
   claim->add_option("--lease", flags->lease, "Lease length (default 60s)");
   auto* wait = claim->add_option("--wait", flags->wait, "Block until a job is ready, at most DUR (default: forever)")
@@ -289,12 +294,14 @@ void run_lease_action(ToolContext& context, LeaseAction action, const LeaseFlags
         try {
           reject_unknown_fields(input.value, {"id", "token", "result"});
           acks.push_back({{string_field(input.value, "id"), string_field(input.value, "token")},
-                          input.value.value("result", Json(nullptr)), input.line});
+                          input.value.value("result", Json(nullptr)),
+                          input.line});
         } catch (const Error& error) {
           throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
         }
       }
-      for (const auto& job : queue.ack_all(acks)) printer.print(job.to_json());
+      for (const auto& job : queue.ack_all(acks))
+        printer.print(job.to_json());
       flush_output();
       return;
     }
@@ -311,7 +318,8 @@ void run_lease_action(ToolContext& context, LeaseAction action, const LeaseFlags
       }
       return jobs;
     });
-    for (const auto& job : done) printer.print(job.to_json());
+    for (const auto& job : done)
+      printer.print(job.to_json());
     flush_output();
   };
   if (!flags.id.empty()) {
@@ -340,7 +348,8 @@ void add_lease_action(CLI::App& app, ToolContext& context, LeaseAction action, c
     sub->add_option("-e,--error", flags->error, "What went wrong");
     sub->add_flag("--no-retry", flags->no_retry, "End the job now (dead) instead of retrying");
   }
-  if (action == LeaseAction::extend) sub->add_option("--lease", flags->lease, "New lease length from now (default 60s)");
+  if (action == LeaseAction::extend)
+    sub->add_option("--lease", flags->lease, "New lease length from now (default 60s)");
   sub->callback([&context, action, flags] { run_lease_action(context, action, *flags); });
 }
 
@@ -371,7 +380,8 @@ void add_ls(CLI::App& app, ToolContext& context) {
   ls->add_option("--kind", flags->kind, "Only jobs of this kind");
   ls->add_option("-l,--label", flags->labels, "Only jobs with label KEY=VALUE (repeatable)")->allow_extra_args(false);
   ls->add_option("--chain", flags->chain, "Only jobs of this chain (label chain)");
-  ls->add_option("-n,--limit", flags->limit, "At most N jobs")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  ls->add_option("-n,--limit", flags->limit, "At most N jobs")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   ls->callback([&context, flags] {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
@@ -403,7 +413,8 @@ void add_show(CLI::App& app, ToolContext& context) {
       out["result_verified"] = !tampered;
     }
     out["events"] = Json::array();
-    for (const auto& event : queue.events_of(*id)) out["events"].push_back(event.to_json());
+    for (const auto& event : queue.events_of(*id))
+      out["events"].push_back(event.to_json());
     write_json_line(out);
     flush_output();
     if (tampered) {
@@ -425,7 +436,7 @@ void add_stats(CLI::App& app, ToolContext& context) {
       return;
     }
     RecordPrinter printer(context.output_format(), {"queue", "pending", "ready", "leased", "done", "dead", "canceled",
-                                                     "blocked", "oldest_ready_age_ms"});
+                                                    "blocked", "oldest_ready_age_ms"});
     for (auto& [name, row] : stats_json["queues"].items()) {
       Json line = row;
       line["queue"] = name;
@@ -484,10 +495,12 @@ void add_admin(CLI::App& app, ToolContext& context) {
     RecordPrinter printer(context.output_format(), kJobColumns);
     auto jobs = store->write([&] {
       std::vector<Job> out;
-      for (const auto& id : *ids) out.push_back(queue.cancel(id, *reason));
+      for (const auto& id : *ids)
+        out.push_back(queue.cancel(id, *reason));
       return out;
     });
-    for (const auto& job : jobs) printer.print(job.to_json());
+    for (const auto& job : jobs)
+      printer.print(job.to_json());
     printer.finish();
   });
 
@@ -500,10 +513,12 @@ void add_admin(CLI::App& app, ToolContext& context) {
     RecordPrinter printer(context.output_format(), kJobColumns);
     auto jobs = store->write([&] {
       std::vector<Job> out;
-      for (const auto& id : *retry_ids) out.push_back(queue.retry(id));
+      for (const auto& id : *retry_ids)
+        out.push_back(queue.retry(id));
       return out;
     });
-    for (const auto& job : jobs) printer.print(job.to_json());
+    for (const auto& job : jobs)
+      printer.print(job.to_json());
     printer.finish();
   });
 
@@ -541,8 +556,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
   ingest->callback([&context, ingest_flags] {
     auto store = context.open_store();
     JobQueue queue(*store, context.clock);
-    auto max_depth =
-        context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+    auto max_depth = context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
     DropFolder folder(queue, ingest_flags->folder, defaults_from(context.config), max_depth, context.clock);
     ExitCode first_rejection = ExitCode::ok;
     auto report = [&](const IngestResult& result) {
@@ -564,9 +578,10 @@ void add_admin(CLI::App& app, ToolContext& context) {
 
 int main(int argc, char** argv) {
   ToolContext context;
-  CLI::App app{"sheratan-queue: the durable job queue on the shared Sheratan store.\n"
-               "Jobs go in with push, out with claim, and end with ack or fail.",
-               "sheratan-queue"};
+  CLI::App app{
+      "sheratan-queue: the durable job queue on the shared Sheratan store.\n"
+      "Jobs go in with push, out with claim, and end with ack or fail.",
+      "sheratan-queue"};
   add_global_options(app, context.options, "sheratan-queue");
   add_push(app, context);
   add_claim(app, context);
@@ -579,7 +594,8 @@ int main(int argc, char** argv) {
   add_stats(app, context);
   add_watch(app, context);
   add_admin(app, context);
-  app.footer("Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy or full.\n"
-             "See sheratan-queue(1), sheratan-jsonl(5) and sheratan(7).");
+  app.footer(
+      "Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy or full.\n"
+      "See sheratan-queue(1), sheratan-jsonl(5) and sheratan(7).");
   return run_tool(app, context, argc, argv);
 }

@@ -43,7 +43,8 @@ namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diagonal = row[0];
     row[0] = i;
@@ -58,12 +59,15 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::vector<std::string> known_words(const CLI::App& app) {
   std::vector<std::string> words;
-  for (const auto* sub : app.get_subcommands({})) words.push_back(sub->get_name());
+  for (const auto* sub : app.get_subcommands({}))
+    words.push_back(sub->get_name());
   std::vector<const CLI::App*> scopes{&app};
-  for (const auto* sub : app.get_subcommands({})) scopes.push_back(sub);
+  for (const auto* sub : app.get_subcommands({}))
+    scopes.push_back(sub);
   for (const auto* scope : scopes)
     for (const auto* option : scope->get_options())
-      for (const auto& name : option->get_lnames()) words.push_back("--" + name);
+      for (const auto& name : option->get_lnames())
+        words.push_back("--" + name);
   return words;
 }
 
@@ -78,7 +82,8 @@ std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, c
       continue;
     }
     std::vector<std::string> names;
-    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    for (const auto* sub : app.get_subcommands({}))
+      names.push_back(sub->get_name());
     if (std::find(names.begin(), names.end(), word) != names.end()) break;
     std::string hint = "unknown subcommand " + quote(word);
     if (auto near = nearest_word(word, names)) hint += " (did you mean " + quote(*near) + "?)";
@@ -116,7 +121,9 @@ std::optional<std::string> nearest_word(const std::string& word, const std::vect
   return best;
 }
 
-bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+bool stdin_is_terminal() {
+  return isatty(STDIN_FILENO) != 0;
+}
 
 int run_tool(CLI::App& app, ToolContext& context, int argc, char** argv) {
   std::string tool = app.get_name();
@@ -124,9 +131,7 @@ int run_tool(CLI::App& app, ToolContext& context, int argc, char** argv) {
   try {
     try {
       context.config = Config::load();
-      app.parse_complete_callback([&] {
-        set_verbosity(context.options.quiet ? -1 : context.options.verbose);
-      });
+      app.parse_complete_callback([&] { set_verbosity(context.options.quiet ? -1 : context.options.verbose); });
       app.parse(argc, argv);
     } catch (const CLI::Success& success) {
       return app.exit(success);  // --help, --version: stdout, exit 0

@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "cli/error.hpp"
@@ -28,8 +28,8 @@ std::string home_relative(const char* xdg_variable, const char* fallback, const 
 }  // namespace
 
 Config Config::load() {
-  std::string path = environment("SHERATAN_CONFIG").value_or(
-      home_relative("XDG_CONFIG_HOME", ".config", "sheratan/config.json"));
+  std::string path =
+      environment("SHERATAN_CONFIG").value_or(home_relative("XDG_CONFIG_HOME", ".config", "sheratan/config.json"));
   std::ifstream file(path);
   if (!file) return {};
   std::stringstream text;

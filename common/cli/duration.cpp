@@ -42,7 +42,8 @@ Millis parse_duration(std::string_view text) {
     if (ec != std::errc() || end != rest.data() + digits) bad_duration(text, "expected a number");
     rest.remove_prefix(digits);
     std::size_t letters = 0;
-    while (letters < rest.size() && std::isalpha(static_cast<unsigned char>(rest[letters]))) ++letters;
+    while (letters < rest.size() && std::isalpha(static_cast<unsigned char>(rest[letters])))
+      ++letters;
     total += number * static_cast<double>(unit_millis(rest.substr(0, letters), text));
     rest.remove_prefix(letters);
   }

@@ -19,7 +19,9 @@ class Error : public std::runtime_error {
   ExitCode code_;
 };
 
-[[noreturn]] inline void fail(ExitCode code, const std::string& message) { throw Error(code, message); }
+[[noreturn]] inline void fail(ExitCode code, const std::string& message) {
+  throw Error(code, message);
+}
 
 /// Prefixes a batch input's line number: "line 17: amount ...".
 inline std::string at_line(std::size_t line, const std::string& message) {

@@ -14,6 +14,8 @@ enum class ExitCode : int {
   terminated = 143,
 };
 
-constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
+constexpr int to_int(ExitCode code) {
+  return static_cast<int>(code);
+}
 
 }  // namespace sheratan

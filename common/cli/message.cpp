@@ -22,12 +22,22 @@ void emit(std::string_view level, std::string_view message) {
 }
 }  // namespace
 
-void set_program_name(std::string_view name) { g_program = std::string(name); }
-const std::string& program_name() { return g_program; }
-void set_verbosity(int level) { g_verbosity = level; }
+void set_program_name(std::string_view name) {
+  g_program = std::string(name);
+}
+const std::string& program_name() {
+  return g_program;
+}
+void set_verbosity(int level) {
+  g_verbosity = level;
+}
 
-void print_error(std::string_view message) { emit("error", message); }
-void print_warning(std::string_view message) { emit("warning", message); }
+void print_error(std::string_view message) {
+  emit("error", message);
+}
+void print_warning(std::string_view message) {
+  emit("warning", message);
+}
 void print_info(std::string_view message) {
   if (g_verbosity >= 0) emit("", message);
 }

@@ -9,9 +9,7 @@
 namespace sheratan {
 
 MoneyUnits parse_money(std::string_view text) {
-  auto bad = [&](const char* why) -> MoneyUnits {
-    fail(ExitCode::bad_input, "amount " + quote(text) + " " + why);
-  };
+  auto bad = [&](const char* why) -> MoneyUnits { fail(ExitCode::bad_input, "amount " + quote(text) + " " + why); };
   std::string_view rest = text;
   bool negative = false;
   if (!rest.empty() && (rest.front() == '-' || rest.front() == '+')) {

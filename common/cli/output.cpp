@@ -66,12 +66,14 @@ void RecordPrinter::print(const Json& record) {
     case OutputFormat::tsv: {
       std::string line;
       if (!header_done_) {
-        for (std::size_t i = 0; i < columns_.size(); ++i) line += (i ? "\t" : "") + columns_[i];
+        for (std::size_t i = 0; i < columns_.size(); ++i)
+          line += (i ? "\t" : "") + columns_[i];
         line += '\n';
         header_done_ = true;
       }
       auto cells = cells_of(record);
-      for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "\t" : "") + cells[i];
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        line += (i ? "\t" : "") + cells[i];
       line += '\n';
       std::fwrite(line.data(), 1, line.size(), stdout);
       return;
@@ -85,16 +87,19 @@ void RecordPrinter::print(const Json& record) {
 
 void RecordPrinter::print_table_rows() {
   if (!header_done_) {
-    for (std::size_t i = 0; i < columns_.size(); ++i) widths_[i] = columns_[i].size();
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+      widths_[i] = columns_[i].size();
     for (const auto& row : buffered_)
-      for (std::size_t i = 0; i < row.size(); ++i) widths_[i] = std::max(widths_[i], std::min(row[i].size(), kMaxCellWidth));
+      for (std::size_t i = 0; i < row.size(); ++i)
+        widths_[i] = std::max(widths_[i], std::min(row[i].size(), kMaxCellWidth));
   }
   std::string out;
   auto append_row = [&](const std::vector<std::string>& cells, bool upper) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
       std::string cell = cells[i];
       if (cell.size() > kMaxCellWidth) cell = cell.substr(0, kMaxCellWidth - 1) + "~";
-      if (upper) std::transform(cell.begin(), cell.end(), cell.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (upper)
+        std::transform(cell.begin(), cell.end(), cell.begin(), [](unsigned char c) { return std::toupper(c); });
       out += cell;
       if (i + 1 < cells.size()) out += std::string(widths_[i] > cell.size() ? widths_[i] - cell.size() + 2 : 2, ' ');
     }
@@ -104,7 +109,8 @@ void RecordPrinter::print_table_rows() {
     append_row(columns_, true);
     header_done_ = true;
   }
-  for (const auto& row : buffered_) append_row(row, false);
+  for (const auto& row : buffered_)
+    append_row(row, false);
   buffered_.clear();
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
@@ -113,7 +119,8 @@ void RecordPrinter::finish() {
   finished_ = true;
   if (format_ == OutputFormat::tsv && !header_done_) {  // scripts expect the header even with no rows
     std::string header;
-    for (std::size_t i = 0; i < columns_.size(); ++i) header += (i ? "\t" : "") + columns_[i];
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+      header += (i ? "\t" : "") + columns_[i];
     header += '\n';
     std::fwrite(header.data(), 1, header.size(), stdout);
     header_done_ = true;

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "cli/error.hpp"
@@ -106,7 +106,8 @@ void append_canonical(std::string& out, const nlohmann::json& value) {
     case nlohmann::json::value_t::object: {
       std::vector<std::pair<std::u16string, const std::string*>> keys;
       keys.reserve(value.size());
-      for (auto it = value.begin(); it != value.end(); ++it) keys.emplace_back(utf16_units(it.key()), &it.key());
+      for (auto it = value.begin(); it != value.end(); ++it)
+        keys.emplace_back(utf16_units(it.key()), &it.key());
       std::sort(keys.begin(), keys.end());
       out += '{';
       bool first = true;
@@ -157,6 +158,8 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
-std::string canonical_hash(const nlohmann::json& value) { return sha256_hex(canonical_json(value)); }
+std::string canonical_hash(const nlohmann::json& value) {
+  return sha256_hex(canonical_json(value));
+}
 
 }  // namespace sheratan

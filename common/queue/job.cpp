@@ -43,13 +43,15 @@ Millis field_duration(const Json& value, std::string_view field) {
 
 }  // namespace
 
-std::string_view to_string(JobStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+std::string_view to_string(JobStatus status) {
+  return kStatusNames[static_cast<std::size_t>(status)];
+}
 
 JobStatus parse_job_status(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kStatusNames); ++i)
     if (kStatusNames[i] == name) return static_cast<JobStatus>(i);
-  fail(ExitCode::usage, "unknown status " + quote(name) +
-                            " (one of pending, ready, leased, done, dead, canceled, blocked)");
+  fail(ExitCode::usage,
+       "unknown status " + quote(name) + " (one of pending, ready, leased, done, dead, canceled, blocked)");
 }
 
 bool is_terminal(JobStatus status) {
@@ -120,7 +122,8 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
     } else if (field == "backoff_max") {
       spec.backoff_max_ms = field_duration(value, field);
     } else if (field == "labels") {
-      if (!value.is_object()) bad_field(field, std::string("must be an object of strings, not ") + json_type_name(value));
+      if (!value.is_object())
+        bad_field(field, std::string("must be an object of strings, not ") + json_type_name(value));
       for (auto label = value.begin(); label != value.end(); ++label)
         if (!label.value().is_string())
           bad_field("labels." + label.key(), std::string("must be a string, not ") + json_type_name(label.value()));
@@ -133,8 +136,9 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
       }
       if (*spec.cost < 0) bad_field(field, "must not be negative");
     } else {
-      bad_field(field, "is unknown (kind, params, queue, priority, run_at, delay, depends_on, idempotency_key, "
-                       "max_attempts, timeout, backoff, backoff_max, labels, cost)");
+      bad_field(field,
+                "is unknown (kind, params, queue, priority, run_at, delay, depends_on, idempotency_key, "
+                "max_attempts, timeout, backoff, backoff_max, labels, cost)");
     }
   }
   if (!has_kind) bad_field("kind", "is required");
@@ -159,7 +163,9 @@ Json JobSpec::payload() const {
 }
 
 namespace {
-Json optional_json(const std::optional<std::string>& value) { return value ? Json(*value) : Json(nullptr); }
+Json optional_json(const std::optional<std::string>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
 Json optional_time(const std::optional<EpochMillis>& value) {
   return value ? Json(format_rfc3339(*value)) : Json(nullptr);
 }

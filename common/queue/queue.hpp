@@ -126,9 +126,8 @@ class JobQueue {
   PushOutcome admit(const JobSpec& spec, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
                     std::unordered_map<std::string_view, std::size_t>& fresh_by_key);
   void write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now);
-  void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
-                    std::string_view to, const std::optional<std::string>& worker,
-                    const std::optional<std::string>& detail);
+  void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from, std::string_view to,
+                    const std::optional<std::string>& worker, const std::optional<std::string>& detail);
   /// The lease columns of a job, read once per lease operation.
   struct LeaseHolder {
     std::int64_t seq = 0;
@@ -148,8 +147,7 @@ class JobQueue {
   void on_done(const std::vector<std::int64_t>& done, EpochMillis now);
   void block_dependents(std::int64_t seq, EpochMillis now);
   void unblock_dependents(std::int64_t seq, EpochMillis now);
-  JobStatus status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at,
-                                     EpochMillis now);
+  JobStatus status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at, EpochMillis now);
 
   Store& store_;
   const Clock& clock_;

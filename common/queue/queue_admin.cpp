@@ -13,8 +13,8 @@ Job JobQueue::cancel(const std::string& id, const std::string& reason) {
     auto job = find(id);
     if (!job) sheratan::fail(ExitCode::failed, "no job " + quote(id));
     if (is_terminal(job->status))
-      sheratan::fail(ExitCode::conflict, "job " + quote(id) + " is " + std::string(to_string(job->status)) +
-                                             " and cannot be canceled");
+      sheratan::fail(ExitCode::conflict,
+                     "job " + quote(id) + " is " + std::string(to_string(job->status)) + " and cannot be canceled");
     store_.use(sql::kCancel).bind(1, job->seq).bind(2, now).run();
     record_event(job->seq, now, to_string(job->status), "canceled", std::nullopt,
                  reason.empty() ? std::optional<std::string>() : reason);
@@ -48,7 +48,8 @@ std::int64_t JobQueue::purge(Millis older_than) {
       {
         auto select = store_.use(sql::kPurgeable);
         select.bind(1, cutoff);
-        while (select.step()) batch.push_back(select.integer(0));
+        while (select.step())
+          batch.push_back(select.integer(0));
       }
       if (batch.empty()) break;
       for (auto seq : batch) {

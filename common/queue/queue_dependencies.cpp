@@ -10,7 +10,8 @@ std::vector<std::int64_t> dependents_of(Store& store, std::int64_t seq) {
   std::vector<std::int64_t> out;
   auto select = store.use(sql::kDependents);
   select.bind(1, seq);
-  while (select.step()) out.push_back(select.integer(0));
+  while (select.step())
+    out.push_back(select.integer(0));
   return out;
 }
 
@@ -21,7 +22,8 @@ void JobQueue::on_done(const std::vector<std::int64_t>& done, EpochMillis now) {
   {
     auto select = store_.use(sql::kDependentsOfAll);
     select.bind(1, Json(done).dump());
-    while (select.step()) dependents.push_back(select.integer(0));
+    while (select.step())
+      dependents.push_back(select.integer(0));
   }
   for (auto dependent : dependents) {
     auto row = store_.use(sql::kDependencyDone);
@@ -50,7 +52,8 @@ void JobQueue::block_dependents(std::int64_t seq, EpochMillis now) {
     if (status != "pending" && status != "ready") continue;  // ended already, or blocked before
     store_.use(sql::kSetStatus).bind(1, dependent).bind(2, "blocked").bind(3, now).run();
     record_event(dependent, now, status, "blocked", std::nullopt, "a dependency ended dead or canceled");
-    for (auto next : dependents_of(store_, dependent)) work.push_back(next);
+    for (auto next : dependents_of(store_, dependent))
+      work.push_back(next);
   }
 }
 
@@ -80,7 +83,8 @@ void JobQueue::unblock_dependents(std::int64_t seq, EpochMillis now) {
     if (next == JobStatus::blocked) continue;
     store_.use(sql::kSetStatus).bind(1, dependent).bind(2, to_string(next)).bind(3, now).run();
     record_event(dependent, now, "blocked", to_string(next), std::nullopt, "a dependency was retried");
-    for (auto below : dependents_of(store_, dependent)) work.push_back(below);
+    for (auto below : dependents_of(store_, dependent))
+      work.push_back(below);
   }
 }
 

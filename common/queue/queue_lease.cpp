@@ -39,18 +39,21 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
       auto select = store_.use(request.kinds.empty() ? sql::kReadyInQueue : sql::kReadyInQueueOfKinds);
       select.bind(1, request.queue).bind(2, request.limit);
       if (!request.kinds.empty()) select.bind(3, Json(request.kinds).dump());
-      while (select.step()) seqs.push_back(select.integer(0));
+      while (select.step())
+        seqs.push_back(select.integer(0));
     }
     if (seqs.empty()) return std::vector<Job>{};
     Json tokens = Json::object();
-    for (auto seq : seqs) tokens["s" + std::to_string(seq)] = new_random_token();
+    for (auto seq : seqs)
+      tokens["s" + std::to_string(seq)] = new_random_token();
     std::vector<Job> jobs;
     jobs.reserve(seqs.size());
     {
       auto lease = store_.use(sql::kLease);
       lease.bind(1, Json(seqs).dump()).bind(2, request.worker).bind(3, tokens.dump());
       lease.bind(4, now + request.lease_ms).bind(5, now);
-      while (lease.step()) jobs.push_back(read_job(lease));
+      while (lease.step())
+        jobs.push_back(read_job(lease));
     }
     // Back into claim order: priority, then age.
     std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
@@ -91,7 +94,8 @@ void JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* cou
   {
     auto select = store_.use(sql::kExpiredLeases);
     select.bind(1, now).bind(2, limit);
-    while (select.step()) expired.push_back(select.integer(0));
+    while (select.step())
+      expired.push_back(select.integer(0));
   }
   for (auto seq : expired) {
     Job job = job_by_seq(seq);
@@ -113,7 +117,8 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   {
     auto select = store_.use(sql::kDuePending);
     select.bind(1, now).bind(2, limit);
-    while (select.step()) due.push_back(select.integer(0));
+    while (select.step())
+      due.push_back(select.integer(0));
   }
   for (auto seq : due) {
     store_.use(sql::kSetStatus).bind(1, seq).bind(2, "ready").bind(3, now).run();
@@ -170,7 +175,9 @@ Job update_returning_job(Statement&& update) {
 }
 }  // namespace
 
-Job JobQueue::ack(const LeaseRef& lease, const Json& result) { return ack_all({{lease, result, 0}}).front(); }
+Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
+  return ack_all({{lease, result, 0}}).front();
+}
 
 std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
   return store_.write([&] {
@@ -178,10 +185,12 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     std::unordered_map<std::string, LeaseHolder> holders;
     {
       Json ids = Json::array();
-      for (const auto& ack : acks) ids.push_back(ack.lease.id);
+      for (const auto& ack : acks)
+        ids.push_back(ack.lease.id);
       auto select = store_.use(sql::kLeaseHolders);
       select.bind(1, ids.dump());
-      while (select.step()) holders.emplace(select.text(10), read_lease_holder(select));
+      while (select.step())
+        holders.emplace(select.text(10), read_lease_holder(select));
     }
     Json results = Json::object();  // "s<seq>": [result text, hash]
     std::vector<std::int64_t> done;

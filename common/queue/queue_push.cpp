@@ -7,9 +7,9 @@
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "json/canonical.hpp"
+#include "queue/multi_row.hpp"
 #include "queue/queue.hpp"
 #include "store/ids.hpp"
-#include "queue/multi_row.hpp"
 #include "store/sql/queue_queries.hpp"
 
 namespace sheratan {
@@ -31,7 +31,9 @@ constexpr const char* kBlockedDetail = "a dependency ended dead or canceled";
 
 }  // namespace
 
-Json PushOutcome::to_json() const { return Json{{"id", id}, {"status", to_string(status)}, {"duplicate", duplicate}}; }
+Json PushOutcome::to_json() const {
+  return Json{{"id", id}, {"status", to_string(status)}, {"duplicate", duplicate}};
+}
 
 std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth) {
   return store_.write([&] {
@@ -68,8 +70,8 @@ void JobQueue::check_depth(const std::vector<PushItem>& items, std::int64_t max_
       entry->second = count.integer(0);
     }
     if (++entry->second > max_depth) {
-      std::string message = "queue " + quote(item.spec.queue) + " is full: depth " +
-                            std::to_string(entry->second - 1) + " of max_depth " + std::to_string(max_depth);
+      std::string message = "queue " + quote(item.spec.queue) + " is full: depth " + std::to_string(entry->second - 1) +
+                            " of max_depth " + std::to_string(max_depth);
       sheratan::fail(ExitCode::unavailable, item.line ? at_line(item.line, message) : message);
     }
   }
@@ -142,12 +144,16 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
                 insert.bind(base + 20, job.spec_hash).bind(base + 21, spec.cost);
               });
   for (const auto& job : fresh)
-    for (auto dependency : job.dependencies) store_.use(sql::kInsertDependency).bind(1, dependency).bind(2, job.seq).run();
+    for (auto dependency : job.dependencies)
+      store_.use(sql::kInsertDependency).bind(1, dependency).bind(2, job.seq).run();
   insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, fresh,
               [&](Statement& insert, int base, const NewJob& job) {
                 insert.bind(base + 1, job.seq).bind(base + 2, now).bind_null(base + 3);
                 insert.bind(base + 4, to_string(job.status)).bind_null(base + 5);
-                if (job.status == JobStatus::blocked) insert.bind(base + 6, kBlockedDetail); else insert.bind_null(base + 6);
+                if (job.status == JobStatus::blocked)
+                  insert.bind(base + 6, kBlockedDetail);
+                else
+                  insert.bind_null(base + 6);
               });
 }
 
@@ -157,7 +163,10 @@ void JobQueue::record_event(std::int64_t job_seq, EpochMillis now, std::optional
   static const std::string one = sql::multi_row_insert(sql::kInsertEventPrefix, sql::kInsertEventColumns, 1);
   auto insert = store_.use(one);
   insert.bind(1, job_seq).bind(2, now);
-  if (from) insert.bind(3, *from); else insert.bind_null(3);
+  if (from)
+    insert.bind(3, *from);
+  else
+    insert.bind_null(3);
   insert.bind(4, to).bind(5, worker).bind(6, detail).run();
 }
 

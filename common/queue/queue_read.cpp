@@ -35,8 +35,10 @@ void JobQueue::list(const ListFilter& filter, const std::function<void(const Job
   if (filter.limit) query += " LIMIT " + std::to_string(*filter.limit);
   store_.read([&] {
     auto select = store_.use(query);
-    for (std::size_t i = 0; i < values.size(); ++i) select.bind(static_cast<int>(i + 1), values[i]);
-    while (select.step()) emit(read_job(select));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      select.bind(static_cast<int>(i + 1), values[i]);
+    while (select.step())
+      emit(read_job(select));
   });
 }
 
@@ -51,7 +53,8 @@ std::vector<JobEvent> JobQueue::events_of(const std::string& id) {
   std::vector<JobEvent> events;
   auto select = store_.use(sql::kEventsOfJob);
   select.bind(1, id);
-  while (select.step()) events.push_back(read_event(select));
+  while (select.step())
+    events.push_back(read_event(select));
   return events;
 }
 
@@ -59,7 +62,8 @@ std::vector<JobEvent> JobQueue::events_after(std::int64_t seq, std::int64_t limi
   std::vector<JobEvent> events;
   auto select = store_.use(sql::kEventsAfter);
   select.bind(1, seq).bind(2, limit);
-  while (select.step()) events.push_back(read_event(select));
+  while (select.step())
+    events.push_back(read_event(select));
   return events;
 }
 
@@ -74,9 +78,11 @@ QueueStats JobQueue::stats() {
     QueueStats stats;
     const EpochMillis now = clock_.now();
     auto counts = store_.use(sql::kCountsByQueueStatus);
-    while (counts.step()) stats.counts.push_back({counts.text(0), counts.text(1), counts.integer(2)});
+    while (counts.step())
+      stats.counts.push_back({counts.text(0), counts.text(1), counts.integer(2)});
     auto oldest = store_.use(sql::kOldestReady);
-    while (oldest.step()) stats.oldest_ready_age.emplace_back(oldest.text(0), std::max<Millis>(0, now - oldest.integer(1)));
+    while (oldest.step())
+      stats.oldest_ready_age.emplace_back(oldest.text(0), std::max<Millis>(0, now - oldest.integer(1)));
     return stats;
   });
 }
@@ -84,13 +90,15 @@ QueueStats JobQueue::stats() {
 Json QueueStats::to_json() const {
   static constexpr const char* kStatuses[] = {"pending", "ready", "leased", "done", "dead", "canceled", "blocked"};
   Json totals = Json::object();
-  for (const char* status : kStatuses) totals[status] = 0;
+  for (const char* status : kStatuses)
+    totals[status] = 0;
   Json queues = Json::object();
   for (const auto& row : counts) {
     Json& queue = queues[row.queue];
     if (queue.is_null()) {
       queue = Json::object();
-      for (const char* status : kStatuses) queue[status] = 0;
+      for (const char* status : kStatuses)
+        queue[status] = 0;
       queue["oldest_ready_age_ms"] = nullptr;
     }
     queue[row.status] = row.count;

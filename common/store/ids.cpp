@@ -49,7 +49,8 @@ std::string new_uuid_v7(EpochMillis now) {
   std::array<unsigned char, 16> bytes{};
   random_bytes(bytes.data() + 8, 8);
   auto ms = static_cast<std::uint64_t>(now);
-  for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   bytes[6] = static_cast<unsigned char>(0x70 | (sequence.counter >> 8));
   bytes[7] = static_cast<unsigned char>(sequence.counter & 0xFF);
   bytes[8] = static_cast<unsigned char>(0x80 | (bytes[8] & 0x3F));

@@ -38,8 +38,7 @@ bool Statement::step() {
   sqlite3* db = sqlite3_db_handle(handle_);
   std::string message = sqlite3_errmsg(db);
   sqlite3_reset(handle_);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    fail(ExitCode::unavailable, "store is busy: " + message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) fail(ExitCode::unavailable, "store is busy: " + message);
   if ((code & 0xff) == SQLITE_CONSTRAINT) fail(ExitCode::conflict, "constraint failed: " + message);
   fail(ExitCode::failed, "store error: " + message);
 }
@@ -49,7 +48,9 @@ void Statement::run() {
   }
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(handle_, column); }
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(handle_, column);
+}
 
 std::string_view Statement::text_view(int column) const {
   auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
@@ -57,9 +58,13 @@ std::string_view Statement::text_view(int column) const {
   return {bytes, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column))};
 }
 
-std::string Statement::text(int column) const { return std::string(text_view(column)); }
+std::string Statement::text(int column) const {
+  return std::string(text_view(column));
+}
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(handle_, column) == SQLITE_NULL;
+}
 
 std::optional<std::string> Statement::optional_text(int column) const {
   if (is_null(column)) return std::nullopt;
@@ -71,7 +76,9 @@ std::optional<std::int64_t> Statement::optional_integer(int column) const {
   return integer(column);
 }
 
-Statement::Statement(Statement&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+Statement::Statement(Statement&& other) noexcept : handle_(other.handle_) {
+  other.handle_ = nullptr;
+}
 
 Statement::~Statement() {
   // A statement left mid-step would keep a read transaction open after COMMIT, and a
@@ -148,7 +155,8 @@ void Store::raise(int code, std::string_view doing) const {
   int primary = code & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     fail(ExitCode::unavailable, "store " + quote(path_) + " is busy (another process holds it) during " +
-                                    std::string(doing) + ": " + sqlite3_errmsg(db_) + " (" + std::to_string(code) + ")");
+                                    std::string(doing) + ": " + sqlite3_errmsg(db_) + " (" + std::to_string(code) +
+                                    ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
     fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + sqlite3_errmsg(db_));
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
@@ -167,11 +175,13 @@ Statement Store::use(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
     sqlite3_stmt* handle = nullptr;
-    int code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
-                                  nullptr);
+    int code =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle, nullptr);
     if (code != SQLITE_OK) raise(code, "prepare");
-    found = statements_.emplace(std::string(sql), std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(handle, sqlite3_finalize))
-                .first;
+    found =
+        statements_
+            .emplace(std::string(sql), std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(handle, sqlite3_finalize))
+            .first;
   }
   // Two live Statements on one handle would step over each other's rows.
   if (sqlite3_stmt_busy(found->second.get()))
@@ -189,7 +199,9 @@ std::int64_t Store::data_version() {
   return version;
 }
 
-std::int64_t Store::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Store::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 void Store::begin(bool immediate) {
   int code = sqlite3_exec(db_, immediate ? "BEGIN IMMEDIATE" : "BEGIN", nullptr, nullptr, nullptr);

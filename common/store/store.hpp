@@ -59,9 +59,9 @@ class Statement {
 
 struct StoreOptions {
   std::string path;
-  bool create = true;             // create the file (and its folder) when missing
+  bool create = true;  // create the file (and its folder) when missing
   std::int64_t busy_timeout_ms = 10'000;
-  bool durable = true;            // synchronous=FULL; false gives NORMAL
+  bool durable = true;  // synchronous=FULL; false gives NORMAL
 };
 
 class Store {

@@ -66,7 +66,8 @@ double raw_fsync_transactions_per_second(const fs::path& dir) {
   store->exec("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT)");
   const int count = 1000;
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < count; ++i) store->write([&] { store->use("INSERT INTO raw (payload) VALUES ('x')").run(); });
+  for (int i = 0; i < count; ++i)
+    store->write([&] { store->use("INSERT INTO raw (payload) VALUES ('x')").run(); });
   return count / seconds_since(start);
 }
 
@@ -76,7 +77,8 @@ double raw_batched_inserts_per_second(const fs::path& dir) {
   const int count = 200'000;
   auto start = std::chrono::steady_clock::now();
   store->write([&] {
-    for (int i = 0; i < count; ++i) store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
+    for (int i = 0; i < count; ++i)
+      store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
   });
   return count / seconds_since(start);
 }
@@ -90,7 +92,8 @@ pid_t spawn(const std::vector<std::string>& args, const char* stdin_path, const 
   posix_spawn_file_actions_addopen(&actions, 1, stdout_path ? stdout_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
   std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
   if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
@@ -123,7 +126,8 @@ double push_from_pipe(const std::string& tool, const fs::path& dir, int jobs) {
   fs::path input = dir / "jobs.jsonl";
   {
     std::ofstream out(input);
-    for (int i = 0; i < jobs; ++i) out << "{\"kind\":\"bench\",\"params\":{\"n\":" << i << "}}\n";
+    for (int i = 0; i < jobs; ++i)
+      out << "{\"kind\":\"bench\",\"params\":{\"n\":" << i << "}}\n";
   }
   fresh_store(dir / "push.db");
   auto start = std::chrono::steady_clock::now();
@@ -158,7 +162,8 @@ double claim_ack_rate(JobQueue& queue, int total, int batch) {
     auto jobs = queue.claim(request);
     if (jobs.empty()) break;
     std::vector<AckRequest> acks;
-    for (const auto& job : jobs) acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
+    for (const auto& job : jobs)
+      acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
     queue.ack_all(acks);
     done += static_cast<int>(jobs.size());
   }
@@ -171,10 +176,11 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
   JobQueue queue(*store, clock);
   std::vector<double> latencies;
   for (int i = 0; i < rounds; ++i) {
-    pid_t pid = spawn({tool, "--db", (dir / "wake.db").string(), "claim", "--worker", "w", "--wait", "10s"}, nullptr,
-                      nullptr);
+    pid_t pid =
+        spawn({tool, "--db", (dir / "wake.db").string(), "claim", "--worker", "w", "--wait", "10s"}, nullptr, nullptr);
     auto armed_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!has_inotify_descriptor(pid) && std::chrono::steady_clock::now() < armed_deadline) sched_yield();
+    while (!has_inotify_descriptor(pid) && std::chrono::steady_clock::now() < armed_deadline)
+      sched_yield();
     JobSpec spec;
     spec.kind = "wake";
     spec.queue = "default";
@@ -184,7 +190,9 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
     latencies.push_back(seconds_since(committed) * 1000);
   }
   std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) { return latencies[static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1))]; };
+  auto at = [&](double q) {
+    return latencies[static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1))];
+  };
   report("wake-up latency p50 (push commit → claim --wait exits)", fmt(at(0.50), "ms"),
          std::to_string(rounds) + " rounds, includes process exit", "≤ 2 ms");
   report("wake-up latency p99", fmt(at(0.99), "ms"), "", "≤ 20 ms");
@@ -232,8 +240,8 @@ int main(int argc, char** argv) {
   report("raw SQLite: batched inserts", fmt(raw_batch, "rows/s"), "baseline", "");
 
   const double push = push_from_pipe(tool, dir, 100'000);
-  report("push from one pipe (100,000 jobs)", fmt(push, "jobs/s"),
-         fmt(push / raw_batch, "× raw batched inserts"), "≥ 150,000 jobs/s");
+  report("push from one pipe (100,000 jobs)", fmt(push, "jobs/s"), fmt(push / raw_batch, "× raw batched inserts"),
+         "≥ 150,000 jobs/s");
 
   {
     auto store = fresh_store(dir / "claim.db");

@@ -6,7 +6,7 @@
 
 namespace sheratan::sql {
 
-#define SHERATAN_JOB_COLUMNS                                                                            \
+#define SHERATAN_JOB_COLUMNS                                                                           \
   "seq, id, kind, queue, params, labels, priority, status, run_at, created_at, updated_at, attempts, " \
   "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, idempotency_key, "  \
   "cost, worker, lease_token, lease_until, error, result, result_hash, finished_at"
@@ -29,7 +29,8 @@ std::string multi_row_insert(std::string_view prefix, int columns, std::size_t r
 
 inline constexpr std::string_view kMaxJobSeq = "SELECT coalesce(max(seq), 0) FROM jobs";
 
-inline constexpr std::string_view kInsertDependency = "INSERT OR IGNORE INTO job_deps (dep_seq, job_seq) VALUES (?1, ?2)";
+inline constexpr std::string_view kInsertDependency =
+    "INSERT OR IGNORE INTO job_deps (dep_seq, job_seq) VALUES (?1, ?2)";
 
 inline constexpr std::string_view kFindByKey = "SELECT id, status, spec_hash FROM jobs WHERE idempotency_key = ?1";
 inline constexpr std::string_view kSeqStatusById = "SELECT seq, status FROM jobs WHERE id = ?1";
@@ -86,7 +87,8 @@ inline constexpr std::string_view kMarkRetry =
 inline constexpr std::string_view kMarkDead =
     "UPDATE jobs SET status = 'dead', error = ?2, finished_at = ?3, updated_at = ?3, lease_token = NULL, "
     "lease_until = NULL WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
-inline constexpr std::string_view kExtendLease = "UPDATE jobs SET lease_until = ?2, updated_at = ?3 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
+inline constexpr std::string_view kExtendLease =
+    "UPDATE jobs SET lease_until = ?2, updated_at = ?3 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kRelease =
     "UPDATE jobs SET status = 'ready', attempts = max(attempts - 1, 0), lease_token = NULL, lease_until = NULL, "
     "updated_at = ?2 WHERE seq = ?1 RETURNING " SHERATAN_JOB_COLUMNS;
@@ -115,11 +117,12 @@ inline constexpr std::string_view kStatusBySeq = "SELECT status, waiting_deps, r
 // Reading.
 #define SHERATAN_EVENT_COLUMNS "e.seq, j.id, e.ts, e.from_status, e.to_status, e.worker, e.detail"
 inline constexpr std::string_view kEventsOfJob =
-    "SELECT " SHERATAN_EVENT_COLUMNS " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
+    "SELECT " SHERATAN_EVENT_COLUMNS
+    " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
     "WHERE e.job_seq = (SELECT seq FROM jobs WHERE id = ?1) ORDER BY e.seq";
-inline constexpr std::string_view kEventsAfter =
-    "SELECT " SHERATAN_EVENT_COLUMNS " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
-    "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
+inline constexpr std::string_view kEventsAfter = "SELECT " SHERATAN_EVENT_COLUMNS
+                                                 " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
+                                                 "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
 inline constexpr std::string_view kLastEventSeq = "SELECT coalesce(max(seq), 0) FROM job_events";
 inline constexpr std::string_view kCountsByQueueStatus =
     "SELECT queue, status, count(*) FROM jobs GROUP BY queue, status ORDER BY queue, status";

@@ -23,8 +23,8 @@ using sheratan::ExitCode;
 using sheratan::resolve_store_path;
 
 using sheratan::testing::error_of;
-using sheratan::testing::TempDir;
 using sheratan::testing::ScopedEnv;
+using sheratan::testing::TempDir;
 
 namespace {
 
@@ -206,8 +206,8 @@ TEST_CASE("Config::load reads $SHERATAN_CONFIG and tolerates a missing file", "[
     ScopedEnv env("SHERATAN_CONFIG", file.string());
     Error error = error_of([] { Config::load(); });
     CHECK(error.code() == ExitCode::bad_input);
-    CHECK_THAT(error.what(), Catch::Matchers::Contains("'" + file.string() + "'") &&
-                                 Catch::Matchers::Contains("malformed JSON"));
+    CHECK_THAT(error.what(),
+               Catch::Matchers::Contains("'" + file.string() + "'") && Catch::Matchers::Contains("malformed JSON"));
   }
   SECTION("a file that is not an object is bad input") {
     const auto file = dir.path() / "array.json";

@@ -11,8 +11,8 @@
 
 using sheratan::Error;
 using sheratan::ExitCode;
-using sheratan::Millis;
 using sheratan::format_duration;
+using sheratan::Millis;
 using sheratan::parse_duration;
 using sheratan::parse_duration_json;
 

@@ -13,8 +13,8 @@
 
 using sheratan::Error;
 using sheratan::ExitCode;
-using sheratan::MoneyUnits;
 using sheratan::format_money;
+using sheratan::MoneyUnits;
 using sheratan::parse_money;
 using sheratan::parse_money_json;
 
@@ -87,8 +87,8 @@ TEST_CASE("parse_money_json takes strings and integers only", "[cli][money]") {
     CHECK_THAT(error.what(), Catch::Matchers::Contains("1.5") && Catch::Matchers::Contains("decimal string"));
   }
   SECTION("other types are refused") {
-    for (const auto& value : {nlohmann::json(true), nlohmann::json(nullptr), nlohmann::json::array(),
-                              nlohmann::json::object()}) {
+    for (const auto& value :
+         {nlohmann::json(true), nlohmann::json(nullptr), nlohmann::json::array(), nlohmann::json::object()}) {
       INFO(value.dump());
       CHECK(error_of([&] { parse_money_json(value); }).code() == ExitCode::bad_input);
     }
@@ -101,8 +101,8 @@ TEST_CASE("parse_money_json takes strings and integers only", "[cli][money]") {
   SECTION("a bad string names itself") {
     Error error = error_of([] { parse_money_json(nlohmann::json("1.23456")); });
     CHECK(error.code() == ExitCode::bad_input);
-    CHECK_THAT(error.what(), Catch::Matchers::Contains("'1.23456'") &&
-                                 Catch::Matchers::Contains("more than 4 fraction digits"));
+    CHECK_THAT(error.what(),
+               Catch::Matchers::Contains("'1.23456'") && Catch::Matchers::Contains("more than 4 fraction digits"));
   }
 }
 
@@ -123,13 +123,14 @@ TEST_CASE("format_money writes exactly four fraction digits", "[cli][money]") {
 }
 
 TEST_CASE("format_money and parse_money round trip", "[cli][money]") {
-  for (MoneyUnits units : {MoneyUnits{0}, MoneyUnits{1}, MoneyUnits{-1}, MoneyUnits{9'999}, MoneyUnits{10'000},
-                           MoneyUnits{-10'001}, MoneyUnits{123'456'789}, MoneyUnits{-987'654'321'000},
-                           MoneyUnits{922'337'203'685'469'999LL}}) {
+  for (MoneyUnits units :
+       {MoneyUnits{0}, MoneyUnits{1}, MoneyUnits{-1}, MoneyUnits{9'999}, MoneyUnits{10'000}, MoneyUnits{-10'001},
+        MoneyUnits{123'456'789}, MoneyUnits{-987'654'321'000}, MoneyUnits{922'337'203'685'469'999LL}}) {
     INFO(units);
     CHECK(parse_money(format_money(units)) == units);
   }
-  for (const char* text : {"0.0000", "90.0000", "-0.0001", "12.3400"}) CHECK(format_money(parse_money(text)) == text);
+  for (const char* text : {"0.0000", "90.0000", "-0.0001", "12.3400"})
+    CHECK(format_money(parse_money(text)) == text);
 }
 
 TEST_CASE("parse_money reads back the largest amounts format_money writes", "[cli][money][bug]") {

@@ -60,26 +60,43 @@ TEST_CASE("parse_rfc3339 reads Z, fractions and offsets", "[cli][timestamp]") {
 }
 
 TEST_CASE("format_rfc3339 and parse_rfc3339 round trip", "[cli][timestamp]") {
-  for (EpochMillis ms : {EpochMillis{0}, EpochMillis{1}, EpochMillis{999}, EpochMillis{-1}, EpochMillis{-86'400'001},
-                         kExample, kExample + 7, EpochMillis{951'782'400'123}, EpochMillis{4'102'444'799'999},
-                         EpochMillis{253'402'300'799'999}}) {
+  for (EpochMillis ms :
+       {EpochMillis{0}, EpochMillis{1}, EpochMillis{999}, EpochMillis{-1}, EpochMillis{-86'400'001}, kExample,
+        kExample + 7, EpochMillis{951'782'400'123}, EpochMillis{4'102'444'799'999}, EpochMillis{253'402'300'799'999}}) {
     INFO(ms);
     CHECK(parse_rfc3339(format_rfc3339(ms)) == ms);
   }
-  for (const char* text : {"2026-11-26T19:20:00.123Z", "1970-01-01T00:00:00.000Z", "2000-02-29T12:34:56.789Z",
-                           "9999-12-31T23:59:59.999Z"})
+  for (const char* text :
+       {"2026-11-26T19:20:00.123Z", "1970-01-01T00:00:00.000Z", "2000-02-29T12:34:56.789Z", "9999-12-31T23:59:59.999Z"})
     CHECK(format_rfc3339(parse_rfc3339(text)) == text);
   CHECK(format_rfc3339(parse_rfc3339("2026-11-26T21:20:00.5+02:00")) == "2026-11-26T19:20:00.500Z");
 }
 
 TEST_CASE("parse_rfc3339 refuses what is not RFC 3339, naming the text", "[cli][timestamp]") {
-  for (const char* text : {"", "garbage", "2026", "2026-11-26", "2026-11-26T19:20:00", "2026-11-26T19:20Z",
-                           "2026/11/26T19:20:00Z", "2026-11-26X19:20:00Z", "2026-13-01T00:00:00Z",
-                           "2026-00-10T00:00:00Z", "2026-11-00T00:00:00Z", "2026-11-32T00:00:00Z",
-                           "2026-11-26T24:00:00Z", "2026-11-26T19:60:00Z", "2026-11-26T19:20:61Z",
-                           "2026-11-26T19:20:00.Z", "2026-11-26T19:20:00+0200", "2026-11-26T19:20:00+02",
-                           "2026-11-26T19:20:00+2:00", "2026-11-26T19:20:00Zjunk", "2026-11-26T19:20:00 Z",
-                           "2026-11-26T19:20:00.123", "+2026-11-26T19:20:00Z", "2026-1a-26T19:20:00Z"}) {
+  for (const char* text : {"",
+                           "garbage",
+                           "2026",
+                           "2026-11-26",
+                           "2026-11-26T19:20:00",
+                           "2026-11-26T19:20Z",
+                           "2026/11/26T19:20:00Z",
+                           "2026-11-26X19:20:00Z",
+                           "2026-13-01T00:00:00Z",
+                           "2026-00-10T00:00:00Z",
+                           "2026-11-00T00:00:00Z",
+                           "2026-11-32T00:00:00Z",
+                           "2026-11-26T24:00:00Z",
+                           "2026-11-26T19:60:00Z",
+                           "2026-11-26T19:20:61Z",
+                           "2026-11-26T19:20:00.Z",
+                           "2026-11-26T19:20:00+0200",
+                           "2026-11-26T19:20:00+02",
+                           "2026-11-26T19:20:00+2:00",
+                           "2026-11-26T19:20:00Zjunk",
+                           "2026-11-26T19:20:00 Z",
+                           "2026-11-26T19:20:00.123",
+                           "+2026-11-26T19:20:00Z",
+                           "2026-1a-26T19:20:00Z"}) {
     INFO("text: \"" << text << "\"");
     Error error = error_of([&] { parse_rfc3339(text); });
     CHECK(error.code() == ExitCode::bad_input);

@@ -20,9 +20,15 @@ using sheratan::sha256_hex;
 
 namespace {
 
-std::string canon(const char* text) { return canonical_json(json::parse(text)); }
-std::string canon_number(double number) { return canonical_json(json(number)); }
-double from_bits(std::uint64_t bits) { return std::bit_cast<double>(bits); }
+std::string canon(const char* text) {
+  return canonical_json(json::parse(text));
+}
+std::string canon_number(double number) {
+  return canonical_json(json(number));
+}
+double from_bits(std::uint64_t bits) {
+  return std::bit_cast<double>(bits);
+}
 
 }  // namespace
 
@@ -45,10 +51,11 @@ TEST_CASE("canonical_json sorts keys by UTF-16 code units (RFC 8785 3.2.3)", "[j
       "\u0080": "Control",
       "\u00f6": "Latin Small Letter O With Diaeresis"
     })";
-  const std::string expected = "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\","
-                               "\"\u00f6\":\"Latin Small Letter O With Diaeresis\",\"\u20ac\":\"Euro Sign\","
-                               "\"\U0001F600\":\"Emoji: Grinning Face\","
-                               "\"\uFB33\":\"Hebrew Letter Dalet With Dagesh\"}";
+  const std::string expected =
+      "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\","
+      "\"\u00f6\":\"Latin Small Letter O With Diaeresis\",\"\u20ac\":\"Euro Sign\","
+      "\"\U0001F600\":\"Emoji: Grinning Face\","
+      "\"\uFB33\":\"Hebrew Letter Dalet With Dagesh\"}";
   CHECK(canon(input) == expected);
 }
 
@@ -185,8 +192,9 @@ TEST_CASE("canonical_json canonicalizes nested values (RFC 8785 3.2.4)", "[json]
       "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
       "literals": [null, true, false]
     })";
-  const std::string expected = "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
-                               "\"string\":\"\u20ac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}";
+  const std::string expected =
+      "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
+      "\"string\":\"\u20ac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}";
   CHECK(canon(input) == expected);
   CHECK(canonical_hash(json::parse(input)) == "2d5e01a318d0f0879ab568c4be289c8b1f64ef8921a53c6277d5e069978baacb");
 
@@ -196,8 +204,9 @@ TEST_CASE("canonical_json canonicalizes nested values (RFC 8785 3.2.4)", "[json]
 
 TEST_CASE("canonical_hash ignores key order and whitespace but not values", "[json][canonical]") {
   const json first = json::parse(R"({"kind":"build","params":{"a":1,"b":[1,2,{"y":2,"x":1}]},"n":1.0})");
-  const json second = json::parse("{ \"n\" : 1, \"params\" : { \"b\" : [1, 2, {\"x\": 1, \"y\": 2}], \"a\": 1 },\n"
-                                  "  \"kind\" : \"build\" }");
+  const json second = json::parse(
+      "{ \"n\" : 1, \"params\" : { \"b\" : [1, 2, {\"x\": 1, \"y\": 2}], \"a\": 1 },\n"
+      "  \"kind\" : \"build\" }");
   CHECK(canonical_json(first) == canonical_json(second));
   CHECK(canonical_hash(first) == canonical_hash(second));
   CHECK(canonical_hash(first) == sha256_hex(canonical_json(first)));

@@ -148,7 +148,8 @@ TEST_CASE("JsonLinesReader reads an empty input as no objects", "[json][jsonl]")
 TEST_CASE("JsonLinesReader reads lines longer than its read chunk", "[json][jsonl]") {
   const std::string big(200'000, 'x');
   std::string text;
-  for (int i = 0; i < 3; ++i) text += "{\"i\":" + std::to_string(i) + ",\"big\":\"" + big + "\"}\n";
+  for (int i = 0; i < 3; ++i)
+    text += "{\"i\":" + std::to_string(i) + ",\"big\":\"" + big + "\"}\n";
   text += "{\"tail\":true}\n";
   TempFile file(text);
   JsonLinesReader reader(file.fd());

@@ -122,8 +122,7 @@ TEST_CASE("parse_job_spec reads priority names and integers", "[queue][job]") {
 
   CHECK_THAT(spec_error(R"({"kind":"k","priority":"urgent"})", "priority").what(),
              Catch::Matchers::Contains("'urgent'"));
-  CHECK_THAT(spec_error(R"({"kind":"k","priority":1000001})", "priority").what(),
-             Catch::Matchers::Contains("1000000"));
+  CHECK_THAT(spec_error(R"({"kind":"k","priority":1000001})", "priority").what(), Catch::Matchers::Contains("1000000"));
   CHECK_THAT(spec_error(R"({"kind":"k","priority":-1000001})", "priority").what(),
              Catch::Matchers::Contains("between -1000000 and 1000000"));
   spec_error(R"({"kind":"k","priority":1.5})", "priority");
@@ -238,7 +237,8 @@ TEST_CASE("parse_job_spec raises backoff_max to backoff", "[queue][job]") {
 
 TEST_CASE("parse_job_spec limits depends_on to 1000 jobs", "[queue][job]") {
   Json input = {{"kind", "k"}, {"depends_on", Json::array()}};
-  for (int i = 0; i < 1001; ++i) input["depends_on"].push_back("id-" + std::to_string(i));
+  for (int i = 0; i < 1001; ++i)
+    input["depends_on"].push_back("id-" + std::to_string(i));
   Error error = error_of([&] { parse_job_spec(input, {}, kNow); });
   CHECK(error.code() == ExitCode::bad_input);
   CHECK_THAT(error.what(), Catch::Matchers::StartsWith("field 'depends_on'"));
@@ -383,8 +383,13 @@ TEST_CASE("JobEvent::to_json writes the event fields", "[queue][job]") {
   event.ts = 1'500;
   event.to = "ready";
   Json out = event.to_json();
-  CHECK(out == Json{{"id", 9}, {"job", "j1"}, {"ts", "1970-01-01T00:00:01.500Z"}, {"from", nullptr},
-                    {"to", "ready"}, {"worker", nullptr}, {"detail", nullptr}});
+  CHECK(out == Json{{"id", 9},
+                    {"job", "j1"},
+                    {"ts", "1970-01-01T00:00:01.500Z"},
+                    {"from", nullptr},
+                    {"to", "ready"},
+                    {"worker", nullptr},
+                    {"detail", nullptr}});
   event.from = "pending";
   event.worker = "w";
   event.detail = "due";

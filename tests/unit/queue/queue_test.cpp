@@ -30,8 +30,8 @@ using sheratan::PushItem;
 using sheratan::PushOutcome;
 
 using sheratan::testing::error_of;
-using sheratan::testing::TempDir;
 using sheratan::testing::FakeClock;
+using sheratan::testing::TempDir;
 
 namespace {
 
@@ -93,7 +93,8 @@ struct QueueFixture {
   // A job's status changes as "from>to" (from is empty for the first event).
   std::vector<std::string> transitions(const std::string& id) {
     std::vector<std::string> out;
-    for (const auto& event : queue.events_of(id)) out.push_back(event.from.value_or("") + ">" + event.to);
+    for (const auto& event : queue.events_of(id))
+      out.push_back(event.from.value_or("") + ">" + event.to);
     return out;
   }
   std::int64_t scalar(const std::string& sql) {
@@ -201,12 +202,14 @@ TEST_CASE_METHOD(QueueFixture, "a large batch writes every job and its first eve
   CHECK(wrong == 0);
   // Oldest first within a priority: the list order is the batch order.
   std::vector<std::string> expected_ids;
-  for (const auto& outcome : outcomes) expected_ids.push_back(outcome.id);
+  for (const auto& outcome : outcomes)
+    expected_ids.push_back(outcome.id);
   CHECK(list_ids({}) == expected_ids);
   // Pushing the same batch again finds every keyed job and adds the others anew.
   auto again = queue.push(batch, std::nullopt);
   int duplicates = 0;
-  for (const auto& outcome : again) duplicates += outcome.duplicate ? 1 : 0;
+  for (const auto& outcome : again)
+    duplicates += outcome.duplicate ? 1 : 0;
   CHECK(duplicates == 22);  // i = 0, 7, ..., 147
   CHECK(job_count() == 2 * kJobs - 22);
 }
@@ -225,7 +228,8 @@ TEST_CASE_METHOD(QueueFixture, "claim takes the highest priority first, then the
 
   SECTION("one at a time") {
     std::vector<std::string> order;
-    for (int i = 0; i < 6; ++i) order.push_back(claim_one("w").id);
+    for (int i = 0; i < 6; ++i)
+      order.push_back(claim_one("w").id);
     CHECK(order == std::vector<std::string>{critical, high, custom, normal_a, normal_b, low});
     CHECK(claim("w").empty());
   }
@@ -406,8 +410,7 @@ TEST_CASE_METHOD(QueueFixture, "depends_on: a dependent waits until its dependen
   CHECK(claim_one("w").id == b.id);
 
   SECTION("a dependency that is done already does not hold the job") {
-    PushOutcome c = queue.push({PushItem{spec(Json{{"kind", "c"}, {"depends_on", {a}}}.dump()), 0}},
-                               std::nullopt)[0];
+    PushOutcome c = queue.push({PushItem{spec(Json{{"kind", "c"}, {"depends_on", {a}}}.dump()), 0}}, std::nullopt)[0];
     CHECK(c.status == JobStatus::ready);
     CHECK(get(c.id).waiting_deps == 0);
   }
@@ -466,11 +469,9 @@ TEST_CASE_METHOD(QueueFixture, "a dependency that ends dead blocks its dependent
   CHECK(transitions(c) == Transitions{">pending", "pending>blocked"});
 
   SECTION("a new job that depends on a dead one is blocked at once") {
-    PushOutcome d = queue.push({PushItem{spec(Json{{"kind", "d"}, {"depends_on", {a}}}.dump()), 0}},
-                               std::nullopt)[0];
+    PushOutcome d = queue.push({PushItem{spec(Json{{"kind", "d"}, {"depends_on", {a}}}.dump()), 0}}, std::nullopt)[0];
     CHECK(d.status == JobStatus::blocked);
-    PushOutcome e = queue.push({PushItem{spec(Json{{"kind", "e"}, {"depends_on", {c}}}.dump()), 0}},
-                               std::nullopt)[0];
+    PushOutcome e = queue.push({PushItem{spec(Json{{"kind", "e"}, {"depends_on", {c}}}.dump()), 0}}, std::nullopt)[0];
     CHECK(e.status == JobStatus::blocked);
   }
   SECTION("retrying the dead job unblocks the chain") {
@@ -489,7 +490,8 @@ TEST_CASE_METHOD(QueueFixture, "a dependency that ends dead blocks its dependent
     // And the chain then runs to the end.
     auto jobs = claim("w", 10);
     REQUIRE(jobs.size() == 2);  // a and the unrelated job
-    for (const auto& job : jobs) queue.ack(lease(job), Json::object());
+    for (const auto& job : jobs)
+      queue.ack(lease(job), Json::object());
     CHECK(status(b) == JobStatus::ready);
     queue.ack(lease(claim_one("w")), Json::object());
     CHECK(status(c) == JobStatus::ready);
@@ -532,9 +534,9 @@ TEST_CASE_METHOD(QueueFixture, "fail retries with exponential backoff, then the 
   CHECK(dead.finished_at == std::optional<EpochMillis>(clock.now()));
   clock.advance(3'600'000);
   CHECK(claim("w").empty());
-  CHECK(transitions(id) == Transitions{">ready",        "ready>leased",  "leased>pending", "pending>ready",
-                                       "ready>leased",  "leased>pending", "pending>ready", "ready>leased",
-                                       "leased>pending", "pending>ready", "ready>leased",  "leased>dead"});
+  CHECK(transitions(id) == Transitions{">ready", "ready>leased", "leased>pending", "pending>ready", "ready>leased",
+                                       "leased>pending", "pending>ready", "ready>leased", "leased>pending",
+                                       "pending>ready", "ready>leased", "leased>dead"});
 }
 
 TEST_CASE_METHOD(QueueFixture, "fail honours the job's backoff and its cap", "[queue]") {
@@ -583,8 +585,9 @@ TEST_CASE_METHOD(QueueFixture, "a wrong lease token changes nothing", "[queue]")
   CHECK(event_count() == events_before);
 
   SECTION("an unknown job is failed, not conflict") {
-    CHECK(error_of([&] { queue.ack(LeaseRef{"no-such-job", *leased.lease_token}, Json::object()); }).code() ==
-          ExitCode::failed);
+    CHECK(error_of([&] {
+            queue.ack(LeaseRef{"no-such-job", *leased.lease_token}, Json::object());
+          }).code() == ExitCode::failed);
   }
   SECTION("once the job is done, its token can only repeat the same ack") {
     clock.advance(10);
@@ -816,7 +819,7 @@ TEST_CASE_METHOD(QueueFixture, "purge removes old finished jobs and their events
   CHECK(queue.purge(0) == 2);  // the canceled one and the dependent, finished before now
   CHECK_FALSE(queue.find(recent).has_value());
   CHECK_FALSE(queue.find(dependent).has_value());
-  CHECK(job_count() == 2);  // waiting and ready: unfinished jobs are never purged
+  CHECK(job_count() == 2);    // waiting and ready: unfinished jobs are never purged
   CHECK(event_count() == 2);  // waiting: ">pending", ready: ">ready"
 }
 
@@ -855,7 +858,7 @@ TEST_CASE_METHOD(QueueFixture, "stats counts jobs by queue and status", "[queue]
   push(R"({"kind":"k","queue":"io","delay":"1h"})");
   push(R"({"kind":"k","queue":"io"})");
   queue.ack(lease(claim_one("w")), Json::object());  // r1 done
-  claim_one("w");                                     // one leased
+  claim_one("w");                                    // one leased
   clock.advance(4'000);
 
   sheratan::QueueStats stats = queue.stats();

@@ -17,9 +17,13 @@ using sheratan::new_uuid_v7;
 
 namespace {
 
-bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_lower_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
-int hex_value(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+int hex_value(char c) {
+  return c <= '9' ? c - '0' : c - 'a' + 10;
+}
 
 // 8-4-4-4-12 lowercase hex.
 bool has_uuid_shape(const std::string& id) {
@@ -33,7 +37,8 @@ bool has_uuid_shape(const std::string& id) {
 
 std::uint64_t timestamp_of(const std::string& id) {
   std::uint64_t ms = 0;
-  for (char c : id.substr(0, 8) + id.substr(9, 4)) ms = (ms << 4) | static_cast<std::uint64_t>(hex_value(c));
+  for (char c : id.substr(0, 8) + id.substr(9, 4))
+    ms = (ms << 4) | static_cast<std::uint64_t>(hex_value(c));
   return ms;
 }
 
@@ -80,7 +85,8 @@ TEST_CASE("new_uuid_v7 ids made in a tight loop are unique and strictly increasi
   sheratan::SystemClock clock;
   std::vector<std::string> ids;
   ids.reserve(kCount);
-  for (int i = 0; i < kCount; ++i) ids.push_back(new_uuid_v7(clock.now()));
+  for (int i = 0; i < kCount; ++i)
+    ids.push_back(new_uuid_v7(clock.now()));
   int out_of_order = 0;
   for (std::size_t i = 1; i < ids.size(); ++i)
     if (!(ids[i - 1] < ids[i])) ++out_of_order;
@@ -93,7 +99,8 @@ TEST_CASE("new_uuid_v7 stays increasing within one millisecond and when the cloc
   on_fresh_thread([&] {
     const EpochMillis base = 1'800'000'000'000;
     // Far more ids than the 12-bit counter holds in one millisecond.
-    for (int i = 0; i < 10'000; ++i) ids.push_back(new_uuid_v7(base));
+    for (int i = 0; i < 10'000; ++i)
+      ids.push_back(new_uuid_v7(base));
     ids.push_back(new_uuid_v7(base - 5'000));  // the wall clock stepped back
     ids.push_back(new_uuid_v7(base + 60'000));
   });

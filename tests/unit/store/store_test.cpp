@@ -65,7 +65,9 @@ std::int64_t integer_query(Store& store, const char* sql) {
   return value;
 }
 
-std::int64_t count_rows(Store& store) { return integer_query(store, "SELECT count(*) FROM t"); }
+std::int64_t count_rows(Store& store) {
+  return integer_query(store, "SELECT count(*) FROM t");
+}
 
 unsigned permissions_of(const std::string& path) {
   struct stat info {};
@@ -146,8 +148,8 @@ TEST_CASE("Store::open with create=false refuses a missing path", "[store]") {
   options.create = false;
   Error error = error_of([&] { Store::open(options); });
   CHECK(error.code() == ExitCode::failed);
-  CHECK_THAT(error.what(), Catch::Matchers::Contains("'" + options.path + "'") &&
-                               Catch::Matchers::Contains("does not exist"));
+  CHECK_THAT(error.what(),
+             Catch::Matchers::Contains("'" + options.path + "'") && Catch::Matchers::Contains("does not exist"));
   CHECK_FALSE(std::filesystem::exists(options.path));
 
   SECTION("but opens an existing one") {
@@ -225,7 +227,7 @@ TEST_CASE("Store::write nested calls join the outer transaction", "[store]") {
       store->use("INSERT INTO t VALUES (1)").run();
       store->write([&] { store->use("INSERT INTO t VALUES (2)").run(); });
       CHECK(sqlite3_get_autocommit(store->handle()) == 0);  // still inside the outer
-      CHECK(count_rows(*other) == 0);                        // nothing committed yet
+      CHECK(count_rows(*other) == 0);                       // nothing committed yet
     });
     CHECK(count_rows(*store) == 2);
     CHECK(count_rows(*other) == 2);
