@@ -66,6 +66,9 @@ drop_file() {  # drop_file NAME JSON: written in place
   drop_file w1.job.json '{"job_id":"w-1","kind":"noop"}'
   printf '%s\n' '{"job_id":"w-2","kind":"noop"}' >"$dir/staging/w2.job.json"
   mv "$dir/staging/w2.job.json" "$dir/drop/w2.job.json"
+  # Poll (bounded) until both jobs are in the store.
+  both_jobs() { [ "$(q ls --json | jq -r '.idempotency_key // empty' | sort | tr '\n' ' ')" = "w-1 w-2 " ]; }
+  wait_until 10 both_jobs
   wait_until 10 bash -c "[ \$(wc -l <'$dir/out') -ge 2 ]"
   assert_json '.accepted == true' "$(cat "$dir/out")"
   [ -f "$dir/drop/ingested/w1.job.json" ] && [ -f "$dir/drop/ingested/w2.job.json" ]

@@ -142,6 +142,29 @@ status_of() { job_field "$1" .status; }
   assert_json '.kind == "wake"' "$(cat "$dir/claimed")"
 }
 
+# A foreign writer (the sqlite3 shell) makes a delayed job ready: the waiter must notice
+# the commit itself, long before the job's own run_at (1 h) or its 60 s deadline.
+foreign_commit_wakes_claim() {
+  pushed=$(q push later --delay 1h | jq -r .id)
+  bg_start "$dir/claimed" "$QUEUE" claim --wait 60s
+  wait_until 10 has_inotify "$bg_pid"
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@" sqlite3 "$SHERATAN_DB" \
+    "PRAGMA synchronous=FULL; UPDATE jobs SET status = 'ready' WHERE id = '$pushed'"
+  wait_exit "$bg_pid" 8
+  assert_equal "$bg_status" 0
+  assert_json ".id == \"$pushed\" and .status == \"leased\"" "$(cat "$dir/claimed")"
+}
+
+@test "claim --wait wakes on a commit by the sqlite3 shell" {
+  foreign_commit_wakes_claim
+}
+
+@test "claim --wait wakes on a commit by the sqlite3 shell whose fsync is slow" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  foreign_commit_wakes_claim strace -f -o /dev/null -e trace=fsync,fdatasync \
+    -e inject=fsync,fdatasync:delay_exit=300000
+}
+
 # ---- ack ----------------------------------------------------------------------
 
 @test "ack --result stores the result and its SHA-256 over the canonical form" {
@@ -156,6 +179,20 @@ status_of() { job_field "$1" .status; }
   run q show "$id"
   assert_json '.status == "done" and .result_verified == true'
   assert_json ".result_hash == \"$(canonical_sha256 "$result")\""
+}
+
+@test "ack with a result nested too deep: exit 4, not a crash, the job stays leased" {
+  q push a >/dev/null
+  claim_one
+  deep=$(python3 -c 'n = 50000; print("[" * n + "]" * n)')
+  run --separate-stderr q ack "$id" --token "$token" --result "$deep"
+  assert_status 4
+  assert_contains "$stderr" "--result"
+  printf '{"id":"%s","token":"%s","result":%s}\n' "$id" "$token" "$deep" >"$dir/ack.jsonl"
+  run --separate-stderr q ack <"$dir/ack.jsonl"
+  assert_status 4
+  assert_contains "$stderr" "line 1" "'result'"
+  assert_equal "$(status_of "$id")" leased
 }
 
 @test "ack without --result stores null" {
@@ -263,7 +300,8 @@ status_of() { job_field "$1" .status; }
   q push a >/dev/null
   q push b >/dev/null
   q claim --limit 2 >"$dir/leases"
-  run --separate-stderr q ack < <(jq -c '{id, token: .lease_token}' "$dir/leases" | sed '2s/}$/,"reslt":1}/')
+  jq -c '{id, token: .lease_token}' "$dir/leases" | sed '2s/}$/,"reslt":1}/' >"$dir/acks"
+  run --separate-stderr q ack <"$dir/acks"
   assert_status 4
   assert_contains "$stderr" "line 2" "'reslt'"
   run --separate-stderr q ack < <(jq -c '{id}' "$dir/leases")

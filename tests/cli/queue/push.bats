@@ -6,12 +6,15 @@
 load ../lib
 
 # push_bad LINE...: pushes a good job and then the given lines on stdin, expects exit 4
-# and that nothing at all was written (the good line included).
+# and that nothing at all was written (the good line included). The input comes from a
+# file, so that all of it is there at once and forms one batch (a pipe written slowly
+# may be split into batches: see the --atomic tests).
 push_bad() {
   q push seed >/dev/null
   local before
   before=$(job_count)
-  run --separate-stderr q push < <(printf '%s\n' '{"kind":"fine"}' "$@")
+  printf '%s\n' '{"kind":"fine"}' "$@" >"$dir/in.jsonl"
+  run --separate-stderr q push <"$dir/in.jsonl"
   assert_status 4
   assert_equal "$output" ""
   assert_equal "$(job_count)" "$before"
@@ -145,7 +148,8 @@ push_bad() {
   assert_equal "$(job_count)" 1
   assert_equal "$(job_field "$first" .params.to)" "x"
   # In a batch, the conflicting line is named and the good lines before it are not written.
-  run --separate-stderr q push < <(printf '%s\n' '{"kind":"other"}' '{"kind":"send","params":{"to":"z"},"idempotency_key":"order-7"}')
+  printf '%s\n' '{"kind":"other"}' '{"kind":"send","params":{"to":"z"},"idempotency_key":"order-7"}' >"$dir/in.jsonl"
+  run --separate-stderr q push <"$dir/in.jsonl"
   assert_status 3
   assert_contains "$stderr" "line 2" "$first"
   assert_equal "$(job_count)" 1
@@ -252,6 +256,11 @@ push_bad() {
   assert_status 4
   assert_contains "$stderr" "line 1" "'params'"
   assert_equal "$(job_count)" 0
+  # The same from the flag (50000 deep: one argument may not exceed 128 KiB).
+  run --separate-stderr q push deep --params "{\"x\":$(python3 -c 'n = 50000; print("[" * n + "]" * n)')}"
+  assert_status 4
+  assert_contains "$stderr" "--params" "'x'"
+  assert_equal "$(job_count)" 0
 }
 
 @test "empty stdin, or only blank lines: exit 4, nothing written" {
@@ -329,7 +338,8 @@ push_slowly() {
 }
 
 @test "--max-depth 2 with a batch of 3 on stdin: exit 5, the line named, nothing written" {
-  run --separate-stderr q push --max-depth 2 < <(printf '%s\n' '{"kind":"a"}' '{"kind":"b"}' '{"kind":"c"}')
+  printf '%s\n' '{"kind":"a"}' '{"kind":"b"}' '{"kind":"c"}' >"$dir/in.jsonl"
+  run --separate-stderr q push --max-depth 2 <"$dir/in.jsonl"
   assert_status 5
   assert_contains "$stderr" "line 3" "max_depth 2"
   assert_equal "$(job_count)" 0

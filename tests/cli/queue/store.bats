@@ -12,9 +12,15 @@ load ../lib
 
 @test "a file that is not a database: exit 1 with a clear message" {
   printf 'hello, this is not sqlite\n%.0s' {1..200} >"$SHERATAN_DB"
+  before=$(sha256sum <"$SHERATAN_DB")
   run --separate-stderr q push a
   assert_status 1
+  assert_equal "$output" ""
   assert_contains "$stderr" "'$SHERATAN_DB'" "not a"
+  run --separate-stderr q ls
+  assert_status 1
+  assert_contains "$stderr" "'$SHERATAN_DB'" "not a"
+  assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
 }
 
 @test "a store with a newer schema is refused: exit 1, mentions newer" {
@@ -22,18 +28,27 @@ load ../lib
   sqlite3 "$SHERATAN_DB" 'PRAGMA user_version=99'
   run --separate-stderr q ls
   assert_status 1
+  assert_equal "$output" ""
+  assert_contains "$stderr" "'$SHERATAN_DB'" "newer"
+  run --separate-stderr q push b
+  assert_status 1
   assert_contains "$stderr" "newer"
+  # Nothing was migrated or written.
+  assert_equal "$(sqlite3 "$SHERATAN_DB" 'PRAGMA user_version')" 99
+  assert_equal "$(sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM jobs')" 1
 }
 
 @test "a store locked by another process: push exits 5 and writes nothing" {
   q push a >/dev/null
   mkfifo "$dir/ctl"
   # A sqlite3 shell holding the write lock until we close its input.
-  sqlite3 "$SHERATAN_DB" <"$dir/ctl" >/dev/null &
+  sqlite3 "$SHERATAN_DB" <"$dir/ctl" >"$dir/holder.out" 2>&1 3>&- &
   holder=$!
+  BG_PIDS+=("$holder")
   exec 7>"$dir/ctl"
-  printf 'BEGIN IMMEDIATE;\nSELECT 1;\n' >&7
-  wait_until 10 bash -c "! SHERATAN_BUSY_TIMEOUT=50ms '$QUEUE' push probe >/dev/null 2>&1"
+  # It prints 'locked' once BEGIN IMMEDIATE has taken the write lock.
+  printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+  wait_until 10 grep -qx locked "$dir/holder.out"
   SHERATAN_BUSY_TIMEOUT=200ms run --separate-stderr q push b
   assert_status 5
   assert_contains "$stderr" "busy"
