@@ -1,6 +1,8 @@
 #include "cli/message.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 namespace sheratan {
 namespace {
@@ -43,6 +45,12 @@ void print_info(std::string_view message) {
 }
 void print_debug(std::string_view message) {
   if (g_verbosity > 0) emit("debug", message);
+}
+
+std::string system_error_text(int code) {
+  std::string text = std::strerror(code);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 std::string quote(std::string_view subject) {

@@ -24,4 +24,7 @@ void print_debug(std::string_view message);
 /// Quotes a subject for a message: 'x'.
 std::string quote(std::string_view subject);
 
+/// strerror(code) in the message style: "permission denied", not "Permission denied".
+std::string system_error_text(int code);
+
 }  // namespace sheratan

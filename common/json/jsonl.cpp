@@ -30,7 +30,7 @@ bool JsonLinesReader::fill() {
       eof_ = true;
       return false;
     }
-    if (errno != EINTR) fail(ExitCode::failed, std::string("cannot read input: ") + std::strerror(errno));
+    if (errno != EINTR) fail(ExitCode::failed, std::string("cannot read input: ") + system_error_text(errno));
   }
 }
 
@@ -134,7 +134,7 @@ void write_json_line(const Json& value) {
 
 void flush_output() {
   if (std::fflush(stdout) != 0 || std::ferror(stdout))
-    fail(ExitCode::failed, std::string("cannot write to standard output: ") + std::strerror(errno));
+    fail(ExitCode::failed, std::string("cannot write to standard output: ") + system_error_text(errno));
 }
 
 const char* json_type_name(const Json& value) {

@@ -147,10 +147,10 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
   // Raw inotify, because uv_fs_event does not report IN_CLOSE_WRITE and a file must
   // not be read while its writer is still writing it.
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) fail(ExitCode::failed, "cannot start inotify: " + std::string(std::strerror(errno)));
+  if (fd < 0) fail(ExitCode::failed, "cannot start inotify: " + system_error_text(errno));
   if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
     ::close(fd);
-    fail(ExitCode::failed, "cannot watch " + quote(folder_.string()) + ": " + std::strerror(errno));
+    fail(ExitCode::failed, "cannot watch " + quote(folder_.string()) + ": " + system_error_text(errno));
   }
   ingest_all(report);  // after the watch is armed, so that nothing slips between
   uv_loop_t loop;

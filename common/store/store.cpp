@@ -105,7 +105,7 @@ void create_private_file(const std::string& path) {
     ::chmod(folder.c_str(), 0700);
   }
   int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) fail(ExitCode::failed, "cannot create store " + quote(path) + ": " + std::strerror(errno));
+  if (fd < 0) fail(ExitCode::failed, "cannot create store " + quote(path) + ": " + system_error_text(errno));
   ::close(fd);
 }
 
@@ -118,7 +118,7 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
       fail(ExitCode::failed, "store " + quote(path) + " does not exist (give --db or set SHERATAN_DB)");
     create_private_file(path);
   } else if (::access(path.c_str(), W_OK) != 0) {
-    fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + std::strerror(errno));
+    fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + system_error_text(errno));
   }
   sqlite3* db = nullptr;
   int code = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);

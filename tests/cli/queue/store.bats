@@ -106,5 +106,11 @@ load ../lib
   chattr -i "$SHERATAN_DB" 2>/dev/null || chmod 0600 "$SHERATAN_DB"
   assert_equal "$status_push" 1
   assert_contains "$stderr_push" "cannot open store '$SHERATAN_DB'"
+  # The system's reason in the message style: lowercase.
+  if [ "$(id -u)" = 0 ]; then
+    assert_contains "$stderr_push" "': operation not permitted"
+  else
+    assert_contains "$stderr_push" "': permission denied"
+  fi
   assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
 }
