@@ -139,7 +139,7 @@ void run_push(ToolContext& context, const PushFlags& flags) {
     }
     const bool json = context.output_format() == OutputFormat::json;
     std::string out;
-    for (const auto& outcome : queue.push(items, max_depth)) {
+    for (const auto& outcome : queue.push(items, max_depth, now)) {
       if (!json) {
         printer.print(outcome.to_json());
         continue;

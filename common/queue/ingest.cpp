@@ -102,8 +102,9 @@ std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   result.file = name;
   try {
     Json document = parse_json_object(text.str(), 0, "a drop file");
-    PushItem item{spec_from_file(document, clock_.now()), 0};
-    result.job = queue_.push({item}, max_depth_).front();
+    const EpochMillis now = clock_.now();
+    PushItem item{spec_from_file(document, now), 0};
+    result.job = queue_.push({item}, max_depth_, now).front();
     result.accepted = true;
   } catch (const Error& error) {
     if (error.code() == ExitCode::unavailable) throw;  // store busy or queue full: leave the file for later

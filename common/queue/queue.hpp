@@ -84,7 +84,10 @@ class JobQueue {
   /// payload is reported as a duplicate; with a different payload it is a conflict
   /// (exit 3) and nothing of the batch is written. max_depth, when set, refuses the
   /// batch (exit 5) if it would take a queue past that many unfinished jobs.
-  std::vector<PushOutcome> push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth);
+  /// `at` is the moment of the push (default: the clock's now); pass the moment the
+  /// specs were parsed with, so that a delay counts from the job's created_at.
+  std::vector<PushOutcome> push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth,
+                                std::optional<EpochMillis> at = std::nullopt);
 
   /// Leases up to limit ready jobs, highest priority first, then oldest. Reaps expired
   /// leases and promotes due pending jobs first.

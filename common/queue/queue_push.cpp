@@ -35,9 +35,10 @@ Json PushOutcome::to_json() const {
   return Json{{"id", id}, {"status", to_string(status)}, {"duplicate", duplicate}};
 }
 
-std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth) {
+std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std::optional<std::int64_t> max_depth,
+                                        std::optional<EpochMillis> at) {
   return store_.write([&] {
-    const EpochMillis now = clock_.now();
+    const EpochMillis now = at.value_or(clock_.now());
     if (max_depth) check_depth(items, *max_depth);
     auto last = store_.use(sql::kMaxJobSeq);
     last.step();
