@@ -3,43 +3,49 @@
 #include <uv.h>
 
 #include <csignal>
-#include <filesystem>
-#include <string>
+#include <memory>
 
 #include "cli/error.hpp"
-#include "cli/message.hpp"
+#include "store/store_watch.hpp"
 
 namespace sheratan {
 
-namespace {
-// After an event with nothing visible yet, look again after these many ms (in turn).
-// Doubling up to ~2 s in all covers a foreign writer whose fsync is slow on a loaded disk.
-constexpr std::int64_t kSettleDelays[] = {1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
-}  // namespace
-
+// StoreWatch does the watching (folder events, data_version, settle checks); this
+// adds the blocking part: a loop of its own, the due timer and the signals.
 struct StoreWaiter::Loop {
   uv_loop_t loop{};
-  uv_fs_event_t folder_watch{};
   uv_timer_t due_timer{};
-  uv_timer_t settle_timer{};
   uv_signal_t sigint{};
   uv_signal_t sigterm{};
+  std::unique_ptr<StoreWatch> watch;
 
   // State of one wait() call.
   const std::function<WaitCheck()>* check = nullptr;
   const Clock* clock = nullptr;
   std::optional<std::int64_t> deadline;
-  std::int64_t seen_version = 0;
-  std::size_t settle_step = 0;
   std::optional<WaitOutcome> outcome;
   StoreWaiter* owner = nullptr;
-  std::string db_name;
+
+  void close_all() {
+    watch.reset();
+    for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&due_timer), reinterpret_cast<uv_handle_t*>(&sigint),
+                                reinterpret_cast<uv_handle_t*>(&sigterm)})
+      uv_close(handle, nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks free what the handles own
+    uv_loop_close(&loop);
+  }
 };
 
 namespace {
 
-StoreWaiter::Loop* loop_of(uv_handle_t* handle) {
-  return static_cast<StoreWaiter::Loop*>(handle->data);
+StoreWaiter::Loop* loop_of(void* handle) {
+  return static_cast<StoreWaiter::Loop*>(static_cast<uv_handle_t*>(handle)->data);
+}
+
+void stop_with(void* handle, WaitOutcome outcome) {
+  StoreWaiter::Loop* loop = loop_of(handle);
+  loop->outcome = outcome;
+  uv_stop(&loop->loop);
 }
 
 }  // namespace
@@ -47,68 +53,28 @@ StoreWaiter::Loop* loop_of(uv_handle_t* handle) {
 StoreWaiter::StoreWaiter(Store& store) : store_(store), loop_(new Loop) {
   loop_->owner = this;
   uv_loop_init(&loop_->loop);
-  for (uv_handle_t* handle :
-       {reinterpret_cast<uv_handle_t*>(&loop_->folder_watch), reinterpret_cast<uv_handle_t*>(&loop_->due_timer),
-        reinterpret_cast<uv_handle_t*>(&loop_->settle_timer), reinterpret_cast<uv_handle_t*>(&loop_->sigint),
-        reinterpret_cast<uv_handle_t*>(&loop_->sigterm)})
-    handle->data = loop_;
-  uv_fs_event_init(&loop_->loop, &loop_->folder_watch);
   uv_timer_init(&loop_->loop, &loop_->due_timer);
-  uv_timer_init(&loop_->loop, &loop_->settle_timer);
   uv_signal_init(&loop_->loop, &loop_->sigint);
   uv_signal_init(&loop_->loop, &loop_->sigterm);
-  std::filesystem::path path = std::filesystem::absolute(store.path());
-  loop_->db_name = path.filename().string();
-  std::string folder = path.parent_path().string();
-  int code = uv_fs_event_start(
-      &loop_->folder_watch,
-      [](uv_fs_event_t* handle, const char* filename, int, int) {
-        Loop* loop = loop_of(reinterpret_cast<uv_handle_t*>(handle));
-        // Only the database and its -wal file announce commits; other files in the
-        // folder (a drop folder, logs) are none of our business.
-        if (filename && std::string_view(filename).rfind(loop->db_name, 0) != 0) return;
-        loop->settle_step = 0;
-        uv_timer_start(
-            &loop->settle_timer,
-            [](uv_timer_t* timer) {
-              Loop* l = loop_of(reinterpret_cast<uv_handle_t*>(timer));
-              l->owner->on_change();
-            },
-            0, 0);
-      },
-      folder.c_str(), 0);
-  if (code != 0) {
-    uv_loop_close(&loop_->loop);
+  for (uv_handle_t* handle :
+       {reinterpret_cast<uv_handle_t*>(&loop_->due_timer), reinterpret_cast<uv_handle_t*>(&loop_->sigint),
+        reinterpret_cast<uv_handle_t*>(&loop_->sigterm)})
+    handle->data = loop_;
+  try {
+    // Changes seen outside a wait() come in at the next one, whose check sees them anyway.
+    loop_->watch = std::make_unique<StoreWatch>(&loop_->loop, store, [this] {
+      if (loop_->check) run_check();
+    });
+  } catch (...) {
+    loop_->close_all();
     delete loop_;
-    fail(ExitCode::failed, "cannot watch folder " + quote(folder) + ": " + uv_strerror(code));
+    throw;
   }
 }
 
 StoreWaiter::~StoreWaiter() {
-  for (uv_handle_t* handle :
-       {reinterpret_cast<uv_handle_t*>(&loop_->folder_watch), reinterpret_cast<uv_handle_t*>(&loop_->due_timer),
-        reinterpret_cast<uv_handle_t*>(&loop_->settle_timer), reinterpret_cast<uv_handle_t*>(&loop_->sigint),
-        reinterpret_cast<uv_handle_t*>(&loop_->sigterm)})
-    uv_close(handle, nullptr);
-  uv_run(&loop_->loop, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_->loop);
+  loop_->close_all();
   delete loop_;
-}
-
-void StoreWaiter::on_change() {
-  Loop& l = *loop_;
-  std::int64_t version = store_.data_version();
-  if (version != l.seen_version) {
-    l.seen_version = version;
-    run_check();
-    return;
-  }
-  // Nothing visible yet: the commit may still be on its way into the -shm index.
-  if (l.settle_step < std::size(kSettleDelays)) {
-    uv_timer_start(
-        &l.settle_timer, [](uv_timer_t* timer) { loop_of(reinterpret_cast<uv_handle_t*>(timer))->owner->on_change(); },
-        static_cast<std::uint64_t>(kSettleDelays[l.settle_step++]), 0);
-  }
 }
 
 void StoreWaiter::run_check() {
@@ -138,7 +104,7 @@ void StoreWaiter::arm_due_timer(std::optional<EpochMillis> next_due) {
   uv_timer_start(
       &l.due_timer,
       [](uv_timer_t* timer) {
-        Loop* loop = loop_of(reinterpret_cast<uv_handle_t*>(timer));
+        Loop* loop = loop_of(timer);
         if (loop->deadline && monotonic_millis() >= *loop->deadline) {
           // One last look: a job that became due exactly at the deadline still counts.
           ++loop->owner->checks_run_;
@@ -159,28 +125,16 @@ WaitOutcome StoreWaiter::wait(const std::function<WaitCheck()>& check, std::opti
   l.clock = &clock;
   l.deadline = deadline_monotonic;
   l.outcome.reset();
-  l.seen_version = store_.data_version();
   uv_signal_start(
-      &l.sigint,
-      [](uv_signal_t* handle, int) {
-        Loop* loop = loop_of(reinterpret_cast<uv_handle_t*>(handle));
-        loop->outcome = WaitOutcome::interrupted;
-        uv_stop(&loop->loop);
-      },
-      SIGINT);
+      &l.sigint, [](uv_signal_t* handle, int) { stop_with(handle, WaitOutcome::interrupted); }, SIGINT);
   uv_signal_start(
-      &l.sigterm,
-      [](uv_signal_t* handle, int) {
-        Loop* loop = loop_of(reinterpret_cast<uv_handle_t*>(handle));
-        loop->outcome = WaitOutcome::terminated;
-        uv_stop(&loop->loop);
-      },
-      SIGTERM);
+      &l.sigterm, [](uv_signal_t* handle, int) { stop_with(handle, WaitOutcome::terminated); }, SIGTERM);
+  l.watch->mark_seen();
   run_check();
   while (!l.outcome)
     uv_run(&l.loop, UV_RUN_ONCE);
+  l.check = nullptr;
   uv_timer_stop(&l.due_timer);
-  uv_timer_stop(&l.settle_timer);
   uv_signal_stop(&l.sigint);
   uv_signal_stop(&l.sigterm);
   return *l.outcome;

@@ -1,16 +1,9 @@
 #pragma once
-// Waiting for the store to change, without polling. One libuv loop watches the folder
-// that holds the database (the -wal file is deleted and recreated, so the folder, not
-// the file); on an event PRAGMA data_version says whether anything was committed, and
-// only then does the waiter re-check. One timer is armed for the earliest due moment
-// the check reports (a run_at, a lease expiry) and for the caller's deadline.
-//
-// SQLite makes a commit visible in the -shm index after its last write to the -wal
-// file, and writes to the mapped -shm raise no inotify event. So an event can arrive
-// just before the commit it announces is visible. Sheratan's own writers touch the
-// database file after each commit (see Store::announce_commit); for other writers the
-// waiter looks again a few times over the next ~2 s, at doubling intervals (settle
-// checks). Idle, nothing runs at all.
+// Waiting for the store to change, without polling: a StoreWatch (folder events,
+// PRAGMA data_version, settle checks; see store_watch.hpp) on a loop of its own, and
+// one timer armed for the earliest due moment the check reports (a run_at, a lease
+// expiry) and for the caller's deadline. The caller blocks in wait(); a tool that runs
+// its own loop (the worker) uses StoreWatch directly. Idle, nothing runs at all.
 
 #include <cstdint>
 #include <functional>
@@ -50,7 +43,6 @@ class StoreWaiter {
 
  private:
   friend struct Loop;
-  void on_change();
   void run_check();
   void arm_due_timer(std::optional<EpochMillis> next_due);
 

@@ -1,0 +1,73 @@
+// Unit tests for common/store/store_watch: wakes on another connection's commit, in
+// the caller's loop; stays idle otherwise.
+#include <uv.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "store/store.hpp"
+#include "store/store_watch.hpp"
+#include "support/test_support.hpp"
+
+using sheratan::Store;
+using sheratan::StoreOptions;
+using sheratan::StoreWatch;
+using sheratan::testing::TempDir;
+
+namespace {
+
+/// A loop that is closed after everything in it has.
+struct Loop {
+  uv_loop_t loop{};
+  uv_timer_t deadline{};
+  Loop() {
+    uv_loop_init(&loop);
+    uv_timer_init(&loop, &deadline);
+  }
+  ~Loop() {
+    uv_close(reinterpret_cast<uv_handle_t*>(&deadline), nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+  /// Runs until done() or ms pass.
+  template <typename Done>
+  void run_until(Done done, std::uint64_t ms) {
+    bool expired = false;
+    deadline.data = &expired;
+    uv_timer_start(
+        &deadline, [](uv_timer_t* timer) { *static_cast<bool*>(timer->data) = true; }, ms, 0);
+    while (!done() && !expired)
+      uv_run(&loop, UV_RUN_ONCE);
+    uv_timer_stop(&deadline);
+  }
+};
+
+std::unique_ptr<Store> open_store(const std::string& path) {
+  StoreOptions options;
+  options.path = path;
+  return Store::open(options);
+}
+
+}  // namespace
+
+TEST_CASE("StoreWatch reports another connection's commit and not its own") {
+  TempDir dir;
+  auto watched = open_store(dir.file("s.db"));
+  auto other = open_store(dir.file("s.db"));
+  Loop loop;
+  int changes = 0;
+  {
+    StoreWatch watch(&loop.loop, *watched, [&] { ++changes; });
+    watched->write([&] { watched->exec("CREATE TABLE own (x)"); });
+    loop.run_until([] { return false; }, 50);
+    CHECK(changes == 0);
+    other->write([&] { other->exec("CREATE TABLE theirs (x)"); });
+    loop.run_until([&] { return changes > 0; }, 5000);
+    CHECK(changes == 1);
+    CHECK(watch.changes_reported() == 1);
+    // A file of another name in the folder is none of its business.
+    { std::ofstream(dir.file("unrelated.txt")) << "x"; }
+    loop.run_until([] { return false; }, 50);
+    CHECK(changes == 1);
+  }
+}
