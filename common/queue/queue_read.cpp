@@ -23,7 +23,9 @@ void JobQueue::list(const ListFilter& filter, const std::function<void(const Job
     values.push_back(*filter.kind);
   }
   if (filter.chain) {
-    query += " AND chain = ?";
+    // A worker's chain is named by its root job, which carries no chain label itself.
+    query += " AND (chain = ? OR id = ?)";
+    values.push_back(*filter.chain);
     values.push_back(*filter.chain);
   }
   for (const auto& [key, value] : filter.labels) {

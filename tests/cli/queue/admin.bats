@@ -64,6 +64,10 @@ seed() {
   assert_equal "$(q ls -l mission=m2 | kinds)" "e "
   assert_equal "$(q ls --label mission=none | kinds)" ""
   assert_equal "$(q ls --chain c1 | kinds)" "a d "
+  # A chain named by its root job's id (as sheratan-worker names them) includes the root.
+  root=$(q push root --json | jq -r .id)
+  q push child -l chain="$root" >/dev/null
+  assert_equal "$(q ls --chain "$root" | kinds)" "root child "
   assert_equal "$(q ls --limit 2 | kinds)" "a b "
   assert_equal "$(q ls --label mission=m1 --limit 1 | kinds)" "a "
   run --separate-stderr q ls --label mission
