@@ -2,29 +2,37 @@
 # `make run`: the main job on a throw-away store: push jobs, work them, show the result.
 set -euo pipefail
 bin=$(cd "${1:-build}" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
 demo=$(mktemp -d "${TMPDIR:-/tmp}/sheratan-demo.XXXXXX")
 trap 'rm -rf "$demo"' EXIT
 export SHERATAN_DB="$demo/sheratan.db"
+export SHERATAN_ROOT="$demo/files" # file actions stay inside this folder
+mkdir -p "$SHERATAN_ROOT/docs"
+cp "$src/README.md" "$SHERATAN_ROOT/docs/"
 q="$bin/sheratan-queue"
+w="$bin/sheratan-worker"
 
 echo "== store: $SHERATAN_DB"
-echo "== push three jobs (one from flags, two as JSON lines; the second line repeats a key)"
-first=$("$q" push read_file --params '{"path":"README.md"}' --priority high --json | jq -r .id)
+echo "== push jobs (one from flags, the rest as JSON lines; the second line repeats a key)"
+first=$("$q" push read_file --params '{"path":"docs/README.md","max_bytes":200}' --priority high --json | jq -r .id)
 printf '%s\n' \
-  '{"kind":"list_files","params":{"root":"."},"idempotency_key":"ls-root"}' \
-  '{"kind":"list_files","params":{"root":"."},"idempotency_key":"ls-root"}' \
-  "{\"kind\":\"summarize\",\"depends_on\":[\"$first\"],\"labels\":{\"chain\":\"demo\"}}" |
+  '{"kind":"list_files","params":{"path":"docs","patterns":["*.md"]},"idempotency_key":"ls-docs"}' \
+  '{"kind":"list_files","params":{"path":"docs","patterns":["*.md"]},"idempotency_key":"ls-docs"}' \
+  "{\"kind\":\"write_file\",\"params\":{\"path\":\"notes.txt\",\"content\":\"hello\\n\"},\"depends_on\":[\"$first\"]}" \
+  '{"kind":"shout","params":{"text":"jobs done"}}' |
   "$q" push --format table
 
-echo "== work them: claim, then ack with a result (a worker does this: sheratan-worker)"
-while jobs=$("$q" claim --worker demo --limit 10 --json); do
-  printf '%s\n' "$jobs" |
-    jq -c '{id, token: .lease_token, result: {worked_on: .kind, params: .params}}' |
-    "$q" ack --format table
-done
+echo "== work the built-in actions, four at a time, until nothing is ready (its events are JSON lines)"
+"$w" --drain --concurrency 4 --id demo-builtin | jq -r 'select(.job) | [.event, .kind, .job] | @tsv'
+
+echo "== work the 'shout' job with any program: the job is on stdin, stdout is the result"
+"$w" --drain --kinds shout --exec 'jq -c "{shouted: (.params.text | ascii_upcase)}"' --id demo-exec \
+  | jq -r 'select(.job) | [.event, .kind, .job] | @tsv'
 
 echo "== the result"
 "$q" ls --format table
 "$q" stats --format table
-echo "== history of the first job"
-"$q" show "$first" | jq '{id, status, result, result_verified, events: [.events[] | "\(.from // "-") -> \(.to)"]}'
+echo "== the first job, its result and its history"
+"$q" show "$first" | jq '{id, status, result: {chars: .result.chars, truncated: .result.truncated},
+  result_verified, events: [.events[] | "\(.from // "-") -> \(.to)"]}'
+echo "== written inside the root: $(cat "$SHERATAN_ROOT/notes.txt")"

@@ -13,9 +13,15 @@ large=${SHERATAN_BENCH_JOBS:-1000000}
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(uname -m)), $(sqlite3 --version | cut -d' ' -f1) SQLite shell;"
   echo "store on $(df -T "$work" | awk 'NR==2 {print $2}'), synchronous=FULL; load average at the start: $(cut -d" " -f1-3 /proc/loadavg)."
   echo
-  "$build/bench-queue" "$build" "$work" "$large" | tee "$work/out.txt" | sed -n '/^| figure/,$p'
+  echo "sheratan-queue:"
+  echo
+  "$build/bench-queue" "$build" "$work" "$large" | tee "$work/queue.txt" | sed -n '/^| figure/,$p'
+  echo
+  echo "sheratan-worker:"
+  echo
+  "$build/bench-worker" "$build" "$work" | tee "$work/worker.txt" | sed -n '/^| figure/,$p'
 } >"$work/report.md"
-cat "$work/out.txt" | sed '/^| figure/,$d'
+sed '/^| figure/,$d' "$work/queue.txt" "$work/worker.txt"
 cp "$work/report.md" "$src/tests/bench/latest.md"
 # The README's performance section is this report, between its markers.
 python3 - "$src/README.md" "$work/report.md" <<'PY'

@@ -1,0 +1,422 @@
+#include "worker/worker.hpp"
+
+#include <algorithm>
+#include <csignal>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "worker/exec_run.hpp"
+
+namespace sheratan {
+
+namespace {
+
+Worker* worker_of(void* handle) {
+  return static_cast<Worker*>(static_cast<uv_handle_t*>(handle)->data);
+}
+
+constexpr double kPrefetchWindowMs = 100;    // expected work a worker claims ahead
+constexpr int kEmptyClaimRounds = 4;         // claims that find nothing before waiting
+constexpr std::size_t kReportBatch = 128;    // results that are reported without delay
+constexpr std::uint64_t kReportDelayMs = 5;  // the most a result waits for others
+
+/// How often leases are renewed: about a third of the lease, so that two renewals
+/// can fail (a busy store) before the lease runs out.
+std::uint64_t renewal_interval(Millis lease_ms) {
+  return static_cast<std::uint64_t>(std::max<Millis>(lease_ms / 3, 1));
+}
+
+}  // namespace
+
+Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog& events)
+    : store_(store), clock_(clock), options_(std::move(options)), events_(events), queue_(store, clock) {
+  if (options_.concurrency < 1) fail(ExitCode::usage, "--concurrency must be at least 1");
+  if (options_.lease_ms < 1) fail(ExitCode::usage, "--lease must be positive");
+  if (!options_.exec) {
+    // Without --exec only the built-in actions can run: claim those kinds, and no
+    // other, so that jobs meant for an --exec worker are left alone.
+    if (options_.kinds.empty())
+      for (auto name : action_names())
+        options_.kinds.emplace_back(name);
+    for (const auto& kind : options_.kinds)
+      if (!find_action(kind)) fail(ExitCode::usage, "no built-in action " + quote(kind) + " (run it with --exec CMD)");
+  }
+  root_ = std::make_unique<Sandbox>(options_.root);
+  uv_loop_init(&loop_);
+  for (uv_timer_t* timer :
+       {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_}) {
+    uv_timer_init(&loop_, timer);
+    timer->data = this;
+  }
+  for (uv_signal_t* signal : {&sigint_, &sigterm_}) {
+    uv_signal_init(&loop_, signal);
+    signal->data = this;
+  }
+  mailbox_ = std::make_unique<ActionMailbox>(&loop_);
+}
+
+Worker::~Worker() {
+  watch_.reset();
+  mailbox_.reset();
+  for (uv_timer_t* timer :
+       {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_})
+    uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
+  for (uv_signal_t* signal : {&sigint_, &sigterm_})
+    uv_close(reinterpret_cast<uv_handle_t*>(signal), nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);  // the close callbacks free what the handles own
+  uv_loop_close(&loop_);
+}
+
+int Worker::run() {
+  auto signal_cb = [](uv_signal_t* handle, int signal) { worker_of(handle)->on_signal(signal); };
+  uv_signal_start(&sigint_, signal_cb, SIGINT);
+  uv_signal_start(&sigterm_, signal_cb, SIGTERM);
+  // --drain never waits for the store; the others wake when it changes.
+  if (options_.mode != WorkerMode::drain) watch_ = std::make_unique<StoreWatch>(&loop_, store_, [this] { kick(); });
+  events_.worker_event("started", Json{{"queue", options_.queue}, {"concurrency", options_.concurrency}});
+  kick();
+  while (!finished_)
+    uv_run(&loop_, UV_RUN_ONCE);
+  events_.worker_event("stopped", Json{{"claimed", claimed_total_}});
+  return exit_status_;
+}
+
+void Worker::kick() {
+  // One pass soon, after whatever else this turn of the loop delivers, so that the
+  // results of many jobs that end together are reported in one transaction.
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&kick_timer_)))
+    uv_timer_start(
+        &kick_timer_, [](uv_timer_t* timer) { worker_of(timer)->on_kick(); }, 0, 0);
+}
+
+void Worker::on_kick() {
+  finished_runs_.clear();
+  start_queued();  // free slots take jobs claimed ahead first
+  report_and_claim();
+  start_queued();
+  arm_deadline_timer();
+  arm_lease_timer();
+  maybe_finish();
+}
+
+ClaimRequest Worker::claim_request(std::int64_t limit) const {
+  ClaimRequest request;
+  request.worker = options_.id;
+  request.queue = options_.queue;
+  request.kinds = options_.kinds;
+  request.limit = limit;
+  request.lease_ms = options_.lease_ms;
+  return request;
+}
+
+std::int64_t Worker::prefetch_target() const {
+  if (options_.mode == WorkerMode::once || options_.prefetch == 0 || !average_run_ms_) return 0;
+  const double runs_per_slot = kPrefetchWindowMs / std::max(*average_run_ms_, 1.0);
+  return std::min(options_.prefetch,
+                  static_cast<std::int64_t>(static_cast<double>(options_.concurrency) * runs_per_slot));
+}
+
+std::int64_t Worker::claims_wanted() const {
+  if (stopping_) return 0;
+  const auto held = static_cast<std::int64_t>(running_.size() + queued_.size());
+  if (options_.mode == WorkerMode::once) return claimed_total_ == 0 && held == 0 ? 1 : 0;
+  const std::int64_t free_slots = options_.concurrency - static_cast<std::int64_t>(running_.size());
+  const std::int64_t target = prefetch_target();
+  // With every slot busy, claim ahead only once half of what is held ahead has started,
+  // so that quick jobs are claimed in batches rather than one per finished run.
+  if (free_slots <= 0 && static_cast<std::int64_t>(queued_.size()) * 2 > target) return 0;
+  return std::max<std::int64_t>(0, options_.concurrency + target - held);
+}
+
+void Worker::report_and_claim() {
+  const std::int64_t wanted = claims_wanted();
+  if (wanted <= 0) {
+    uv_timer_stop(&due_timer_);
+    // Group commit: while jobs claimed ahead keep the slots busy, results wait a few
+    // ms (or until a batch is full) to share one transaction with many others.
+    const bool batch_full = reports_.size() >= kReportBatch;
+    if (batch_full || queued_.empty() || stopping_) {
+      flush_reports();
+    } else if (!reports_.empty() && !uv_is_active(reinterpret_cast<uv_handle_t*>(&report_timer_))) {
+      uv_timer_start(
+          &report_timer_,
+          [](uv_timer_t* timer) {
+            worker_of(timer)->flush_reports();
+            worker_of(timer)->kick();
+          },
+          kReportDelayMs, 0);
+    }
+    return;
+  }
+  if (reports_.empty()) {
+    // Nothing to report: a read decides whether a write transaction is worth taking.
+    WaitCheck check = queue_.claimable(claim_request(1));
+    if (!check.done) {
+      after_claim(0, check);
+      return;
+    }
+  }
+  std::vector<Report> batch = std::move(reports_);
+  reports_.clear();
+  std::vector<PendingEvent> printed;
+  std::vector<Job> claimed;
+  try {
+    store_.write([&] {
+      printed = apply_reports(batch);
+      claimed = queue_.claim(claim_request(wanted));
+    });
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::unavailable) {
+      retry_reports_later(std::move(batch), error.what());
+      return;
+    }
+    // A report was refused (a lease that ran out, a job canceled meanwhile): the reports
+    // go one by one, so that the others still land, and the claim on its own.
+    printed = apply_one_by_one(batch);
+    claimed.clear();
+    try {
+      claimed = queue_.claim(claim_request(wanted));
+    } catch (const Error& claim_error) {
+      if (claim_error.code() != ExitCode::unavailable) throw;
+      print_warning(std::string(claim_error.what()) + " (claiming again in 1s)");
+      uv_timer_start(
+          &retry_timer_, [](uv_timer_t* timer) { worker_of(timer)->kick(); }, kStoreRetryMs, 0);
+    }
+  }
+  print_events(printed);
+  for (auto& job : claimed) {
+    ++claimed_total_;
+    events_.job_event("claimed", job, Json{{"lease_until", format_rfc3339(job.lease_until.value_or(0))}});
+    queued_.push_back(std::move(job));
+  }
+  if (static_cast<std::int64_t>(claimed.size()) >= wanted) {
+    empty_claims_ = 0;
+    nothing_ready_ = false;
+    uv_timer_stop(&due_timer_);
+    return;
+  }
+  after_claim(claimed.size(), queue_.claimable(claim_request(1)));
+}
+
+void Worker::after_claim(std::size_t claimed, const WaitCheck& check) {
+  nothing_ready_ = !check.done;
+  if (check.done) {
+    // The check sees a job the claim did not take (one that came due meanwhile): look
+    // again at once while claims make progress, a few times when they do not.
+    if (claimed > 0 || ++empty_claims_ < kEmptyClaimRounds) {
+      if (claimed > 0) empty_claims_ = 0;
+      kick();
+      return;
+    }
+    nothing_ready_ = true;
+  } else {
+    empty_claims_ = 0;
+  }
+  if (!check.next_due || check.done) {
+    uv_timer_stop(&due_timer_);
+    return;
+  }
+  auto delay = std::max<std::int64_t>(0, *check.next_due - clock_.now());
+  uv_timer_start(
+      &due_timer_, [](uv_timer_t* timer) { worker_of(timer)->kick(); }, static_cast<std::uint64_t>(delay), 0);
+}
+
+void Worker::start_queued() {
+  while (!queued_.empty() && static_cast<std::int64_t>(running_.size()) < options_.concurrency) {
+    Job job = std::move(queued_.front());
+    queued_.pop_front();
+    start(std::move(job));
+  }
+}
+
+void Worker::start(Job job) {
+  const std::string id = job.id;
+  Running running;
+  running.started = monotonic_millis();
+  running.deadline = running.started + job.spec.timeout_ms;
+  auto finish = [this, id](RunOutcome outcome) { on_finished(id, std::move(outcome)); };
+  const ActionSpec* action = options_.exec ? nullptr : find_action(job.spec.kind);
+  running.job = std::move(job);
+  auto& slot = running_.emplace(id, std::move(running)).first->second;
+  if (options_.exec)
+    slot.run = std::make_unique<ExecRun>(&loop_, *options_.exec, slot.job, options_.kill_grace_ms, finish);
+  else
+    slot.run = std::make_unique<ActionRun>(*mailbox_, *action, slot.job, *root_, finish);
+}
+
+void Worker::on_finished(const std::string& id, RunOutcome outcome) {
+  auto found = running_.find(id);
+  if (found == running_.end()) return;
+  Running& running = found->second;
+  if (running.timed_out) outcome = RunOutcome::temporary("timeout");
+  if (!running.abandoned) {
+    const std::int64_t ms = monotonic_millis() - running.started;
+    average_run_ms_ =
+        average_run_ms_ ? 0.8 * *average_run_ms_ + 0.2 * static_cast<double>(ms) : static_cast<double>(ms);
+    reports_.push_back({running.job, std::move(outcome), ms});
+  }
+  finished_runs_.push_back(std::move(running.run));
+  running_.erase(found);
+  kick();
+}
+
+void Worker::arm_deadline_timer() {
+  std::optional<std::int64_t> next;
+  for (const auto& [id, running] : running_)
+    if (!running.timed_out && !running.abandoned && (!next || running.deadline < *next)) next = running.deadline;
+  if (!next) {
+    uv_timer_stop(&deadline_timer_);
+    return;
+  }
+  auto delay = std::max<std::int64_t>(0, *next - monotonic_millis());
+  uv_timer_start(
+      &deadline_timer_, [](uv_timer_t* timer) { worker_of(timer)->on_deadline(); }, static_cast<std::uint64_t>(delay),
+      0);
+}
+
+void Worker::on_deadline() {
+  const std::int64_t now = monotonic_millis();
+  for (auto& [id, running] : running_) {
+    if (running.timed_out || running.abandoned || running.deadline > now) continue;
+    running.timed_out = true;
+    events_.job_event("timeout", running.job, Json{{"timeout", format_duration(running.job.spec.timeout_ms)}});
+    running.run->stop();
+  }
+  arm_deadline_timer();
+}
+
+void Worker::arm_lease_timer() {
+  bool holding = !queued_.empty();
+  for (const auto& [id, running] : running_)
+    holding = holding || !running.abandoned;
+  if (!holding) {
+    uv_timer_stop(&lease_timer_);
+  } else if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&lease_timer_))) {
+    auto interval = renewal_interval(options_.lease_ms);
+    uv_timer_start(
+        &lease_timer_, [](uv_timer_t* timer) { worker_of(timer)->extend_leases(); }, interval, interval);
+  }
+}
+
+void Worker::extend_leases() {
+  std::vector<std::string> lost;
+  try {
+    store_.write([&] {
+      lost.clear();
+      for (auto& [id, running] : running_) {
+        if (running.abandoned) continue;
+        try {
+          Job extended = queue_.extend({id, running.job.lease_token.value_or("")}, options_.lease_ms);
+          running.job.lease_until = extended.lease_until;
+        } catch (const Error& error) {
+          // An extend that is refused writes nothing, so the others still go through.
+          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+          lost.push_back(id);
+        }
+      }
+      for (auto& job : queued_) {
+        try {
+          job.lease_until = queue_.extend({job.id, job.lease_token.value_or("")}, options_.lease_ms).lease_until;
+        } catch (const Error& error) {
+          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+          lost.push_back(job.id);
+        }
+      }
+    });
+  } catch (const Error& error) {
+    print_warning("cannot extend leases: " + std::string(error.what()) + " (trying again)");
+    return;
+  }
+  for (const auto& id : lost) {
+    auto ahead = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
+    if (ahead != queued_.end()) {
+      events_.job_event("lost", *ahead, Json{{"reason", "the lease was lost before the job started"}});
+      queued_.erase(ahead);
+      continue;
+    }
+    Running& running = running_.at(id);
+    running.abandoned = true;
+    events_.job_event("lost", running.job, Json{{"reason", "the lease was lost; the job is stopped"}});
+    running.run->stop();
+  }
+  arm_lease_timer();
+}
+
+void Worker::on_signal(int signal) {
+  if (stopping_) {
+    release_all("second signal");
+    return;
+  }
+  stopping_ = true;
+  exit_status_ = to_int(signal == SIGINT ? ExitCode::interrupted : ExitCode::terminated);
+  uv_timer_stop(&due_timer_);
+  release_queued("stopping");
+  events_.worker_event("stopping", Json{{"running", running_.size()}, {"grace", format_duration(options_.grace_ms)}});
+  uv_timer_start(
+      &grace_timer_, [](uv_timer_t* timer) { worker_of(timer)->release_all("grace period over"); },
+      static_cast<std::uint64_t>(options_.grace_ms), 0);
+  kick();
+}
+
+void Worker::release_queued(const char* reason) {
+  if (queued_.empty()) return;
+  std::vector<Job> released;
+  try {
+    store_.write([&] {
+      released.clear();
+      for (auto& job : queued_) {
+        try {
+          queue_.release({job.id, job.lease_token.value_or("")});
+          released.push_back(job);
+        } catch (const Error& error) {
+          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+        }
+      }
+    });
+  } catch (const Error& error) {
+    print_warning("cannot release leases: " + std::string(error.what()) + "; they return when they expire");
+  }
+  queued_.clear();
+  for (const auto& job : released)
+    events_.job_event("released", job, Json{{"reason", reason}});
+}
+
+void Worker::release_all(const char* reason) {
+  if (released_all_) return;
+  released_all_ = true;
+  uv_timer_stop(&grace_timer_);
+  flush_reports();  // what has finished is reported, not released
+  release_queued(reason);
+  std::vector<std::pair<Running*, Job>> released;
+  try {
+    store_.write([&] {
+      released.clear();
+      for (auto& [id, running] : running_) {
+        if (running.abandoned) continue;
+        try {
+          released.emplace_back(&running, queue_.release({id, running.job.lease_token.value_or("")}));
+        } catch (const Error& error) {
+          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+        }
+      }
+    });
+  } catch (const Error& error) {
+    print_warning("cannot release leases: " + std::string(error.what()) + "; they return when they expire");
+  }
+  for (auto& [running, job] : released)
+    events_.job_event("released", running->job, Json{{"reason", reason}});
+  for (auto& [id, running] : running_) {
+    running.abandoned = true;
+    running.run->stop();
+  }
+  kick();
+}
+
+void Worker::maybe_finish() {
+  if (!running_.empty() || !queued_.empty() || !reports_.empty()) return;
+  bool done = stopping_ || (options_.mode == WorkerMode::drain && nothing_ready_) ||
+              (options_.mode == WorkerMode::once && claimed_total_ > 0);
+  if (done) finished_ = true;
+}
+
+}  // namespace sheratan

@@ -1,0 +1,129 @@
+#pragma once
+// The worker: claims jobs up to its free slots, runs them concurrently (a program
+// with --exec, else the built-in actions), reports results in batches (one
+// transaction for many acks), keeps leases alive, enforces each job's timeout, and
+// stops cleanly on SIGINT/SIGTERM.
+// Everything happens on one libuv loop: child processes, action threads' hand-backs,
+// the store watch, signals, and a handful of timers, each armed only for a moment
+// that matters (the next run_at or lease expiry, a job's deadline, a lease renewal).
+// An idle worker has no timer armed and wakes only when the store changes.
+// Reports and claims share a transaction: one durable commit acks what finished and
+// leases what comes next. Fast jobs are claimed ahead of free slots (prefetch): at
+// most about kPrefetchWindowMs of expected work, judged by how long recent runs took,
+// so that a stream of quick jobs costs one commit per batch while slow jobs are left
+// for other workers.
+// Promises: a result is reported with the lease token it was claimed with, so a
+// worker whose lease ran out can never complete a job handed to someone else; a job
+// released on shutdown does not spend an attempt.
+
+#include <uv.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "queue/queue.hpp"
+#include "store/store_watch.hpp"
+#include "worker/action_run.hpp"
+#include "worker/event_log.hpp"
+#include "worker/job_run.hpp"
+#include "worker/options.hpp"
+
+namespace sheratan {
+
+class Worker {
+ public:
+  /// Throws Error(usage) for options that cannot work (an unknown kind without --exec,
+  /// a root that is not a folder).
+  Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog& events);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// Runs until the mode says it is done or a signal ends it. Returns the exit status:
+  /// 0, or 130/143 after SIGINT/SIGTERM.
+  int run();
+
+ private:
+  static constexpr std::uint64_t kStoreRetryMs = 1000;  // after the store stayed busy past its timeout
+
+  struct Running {
+    Job job;
+    std::unique_ptr<JobRun> run;
+    std::int64_t started = 0;   // monotonic ms
+    std::int64_t deadline = 0;  // monotonic ms
+    bool timed_out = false;     // stopped for its timeout: reported as error "timeout"
+    bool abandoned = false;     // lease released or lost: its outcome is not reported
+  };
+  struct Report {
+    Job job;
+    RunOutcome outcome;
+    std::int64_t ms = 0;
+  };
+  /// An event to print once the change it reports has been committed.
+  struct PendingEvent {
+    std::string name;
+    const Job* job;
+    Json extra;
+  };
+
+  // worker.cpp: the loop
+  void kick();
+  void on_kick();
+  std::int64_t claims_wanted() const;
+  std::int64_t prefetch_target() const;
+  void report_and_claim();
+  void after_claim(std::size_t claimed, const WaitCheck& check);
+  void release_queued(const char* reason);
+  void start_queued();
+  void start(Job job);
+  void on_finished(const std::string& id, RunOutcome outcome);
+  void arm_deadline_timer();
+  void on_deadline();
+  void arm_lease_timer();
+  void extend_leases();
+  void on_signal(int signal);
+  void release_all(const char* reason);
+  void maybe_finish();
+  ClaimRequest claim_request(std::int64_t limit) const;
+
+  // worker_report.cpp: results into the store, in batches
+  void flush_reports();
+  std::vector<PendingEvent> apply_reports(std::vector<Report>& batch);
+  std::vector<PendingEvent> apply_one_by_one(std::vector<Report>& batch);
+  void retry_reports_later(std::vector<Report> batch, const std::string& why);
+  void print_events(std::vector<PendingEvent>& printed);
+  static PendingEvent event_for_failure(const Report& report, const Job& after);
+
+  Store& store_;
+  const Clock& clock_;
+  WorkerOptions options_;
+  EventLog& events_;
+  JobQueue queue_;
+  std::unique_ptr<Sandbox> root_;
+
+  uv_loop_t loop_{};
+  uv_timer_t kick_timer_{}, due_timer_{}, deadline_timer_{}, lease_timer_{}, grace_timer_{}, retry_timer_{},
+      report_timer_{};
+  uv_signal_t sigint_{}, sigterm_{};
+  std::unique_ptr<StoreWatch> watch_;
+  std::unique_ptr<ActionMailbox> mailbox_;
+
+  std::map<std::string, Running> running_;
+  std::deque<Job> queued_;  // claimed ahead of free slots, not started yet
+  std::vector<std::unique_ptr<JobRun>> finished_runs_;
+  std::vector<Report> reports_;
+  std::int64_t claimed_total_ = 0;
+  std::optional<double> average_run_ms_;  // moving average of recent runs, for prefetch
+  int empty_claims_ = 0;                  // claims in a row that found nothing the check saw
+  bool nothing_ready_ = false;
+  bool stopping_ = false;
+  bool released_all_ = false;
+  bool finished_ = false;
+  int exit_status_ = 0;
+};
+
+}  // namespace sheratan

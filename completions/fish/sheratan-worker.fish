@@ -1,0 +1,26 @@
+# fish completion for sheratan-worker(1)
+
+set -l kinds noop list_files walk_tree read_file read_file_batch write_file patch_file http llm_call agent_plan
+complete -c sheratan-worker -f
+complete -c sheratan-worker -l id -x -d 'Worker name holding the leases'
+complete -c sheratan-worker -l queue -x -d 'Queue to work'
+complete -c sheratan-worker -l kinds -x -a "$kinds" -d 'Only these kinds (comma-separated)'
+complete -c sheratan-worker -s c -l concurrency -x -d 'Jobs run at the same time'
+complete -c sheratan-worker -l prefetch -x -d 'Most jobs claimed ahead of free slots'
+complete -c sheratan-worker -l lease -x -d 'Lease length'
+complete -c sheratan-worker -l root -x -a '(__fish_complete_directories)' -d 'Folder file actions stay inside'
+complete -c sheratan-worker -l exec -x -a '(__fish_complete_command)' -d 'Run every job with this command'
+complete -c sheratan-worker -l drain -n 'not __fish_seen_argument -l once' -d 'Work until nothing is ready, then exit'
+complete -c sheratan-worker -l once -n 'not __fish_seen_argument -l drain' -d 'Wait for one job, run it, exit'
+complete -c sheratan-worker -l grace -x -d 'Time running jobs get after SIGTERM'
+complete -c sheratan-worker -l kill-grace -x -d 'Time between SIGTERM and SIGKILL of a job'
+complete -c sheratan-worker -l max-chain-depth -x -d 'Deepest follow-up of a chain'
+complete -c sheratan-worker -l max-chain-jobs -x -d 'Follow-ups one chain may enqueue'
+complete -c sheratan-worker -l db -r -F -d 'Store path'
+complete -c sheratan-worker -l json -d 'Print JSON lines'
+complete -c sheratan-worker -l format -x -a 'table json tsv' -d 'Output format'
+complete -c sheratan-worker -s q -l quiet -d 'Print nothing'
+complete -c sheratan-worker -s v -l verbose -d 'Print more on stderr'
+complete -c sheratan-worker -l version -d 'Print the version'
+complete -c sheratan-worker -s h -l help -d 'Print help and exit'
+complete -c sheratan-worker -l help-all -d 'Print help for everything'

@@ -1,0 +1,122 @@
+#pragma once
+// What the benchmarks share: timing, the report table, fresh stores, and running the
+// real binaries as child processes.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+extern char** environ;
+
+namespace sheratan::bench {
+
+namespace fs = std::filesystem;
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// One figure: printed at once as "name value baseline", and kept for the markdown
+/// table that print_table() prints at the end (tests/bench/run.sh copies it to README).
+struct Row {
+  std::string name, value, baseline, goal;
+};
+
+inline std::vector<Row>& rows() {
+  static std::vector<Row> all;
+  return all;
+}
+
+inline void report(const std::string& name, const std::string& value, const std::string& baseline,
+                   const std::string& goal) {
+  std::printf("%-44s %-22s %s\n", name.c_str(), value.c_str(), baseline.c_str());
+  std::fflush(stdout);
+  rows().push_back({name, value, baseline, goal});
+}
+
+inline void print_table() {
+  std::printf("\n| figure | value | against the baseline | goal |\n|---|---|---|---|\n");
+  for (const auto& row : rows())
+    std::printf("| %s | %s | %s | %s |\n", row.name.c_str(), row.value.c_str(), row.baseline.c_str(), row.goal.c_str());
+}
+
+inline std::string fmt(double value, const char* unit) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, value >= 100 ? "%.0f %s" : "%.2f %s", value, unit);
+  return buffer;
+}
+
+/// The value at quantile q (0..1) of sorted samples.
+inline double quantile(const std::vector<double>& sorted, double q) {
+  return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+inline std::unique_ptr<Store> fresh_store(const fs::path& path) {
+  fs::remove(path);
+  fs::remove(path.string() + "-wal");
+  fs::remove(path.string() + "-shm");
+  StoreOptions options;
+  options.path = path;
+  return Store::open(options);
+}
+
+/// Starts a program with stdin and stdout from files (nullptr: /dev/null) or, with
+/// stdout_fd >= 0, stdout on that descriptor.
+inline pid_t spawn(const std::vector<std::string>& args, const char* stdin_path, const char* stdout_path,
+                   int stdout_fd = -1) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdin_path) posix_spawn_file_actions_addopen(&actions, 0, stdin_path, O_RDONLY, 0);
+  if (stdout_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  else
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path ? stdout_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+  std::vector<char*> argv;
+  for (const auto& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+    std::perror("posix_spawn");
+    std::exit(1);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+inline int wait_child(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Whether the process holds an inotify descriptor: a waiter has armed its watch.
+inline bool has_inotify_descriptor(pid_t pid) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+    std::error_code link_error;
+    auto target = fs::read_symlink(entry.path(), link_error);
+    if (!link_error && target.string().find("inotify") != std::string::npos) return true;
+  }
+  return false;
+}
+
+/// Spins (yielding) until the process has armed its inotify watch, for up to 10 s.
+inline void wait_for_watch(pid_t pid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!has_inotify_descriptor(pid) && std::chrono::steady_clock::now() < deadline)
+    sched_yield();
+}
+
+}  // namespace sheratan::bench

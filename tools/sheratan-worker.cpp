@@ -1,0 +1,107 @@
+// sheratan-worker: runs jobs from the queue, with built-in actions or any program
+// (--exec). This file parses flags and settings; common/worker/ does the work.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cli/app.hpp"
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "worker/worker.hpp"
+
+using namespace sheratan;
+
+namespace {
+
+struct WorkerFlags {
+  std::optional<std::string> id, queue, lease, root, exec, grace, kill_grace;
+  std::vector<std::string> kinds;
+  std::int64_t concurrency = 1;
+  std::optional<std::int64_t> max_chain_depth, max_chain_jobs, prefetch;
+  bool drain = false, once = false;
+};
+
+std::string default_worker_name() {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const char* env,
+                        const std::string& key, Millis fallback) {
+  auto text = context.config.text(flag, env, key);
+  return text ? parse_duration(*text) : fallback;
+}
+
+WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& flags) {
+  WorkerOptions options;
+  const Config& config = context.config;
+  options.id = flags.id.value_or(default_worker_name());
+  options.queue = config.text(flags.queue, "SHERATAN_QUEUE", "queue.default").value_or("default");
+  options.kinds = flags.kinds;
+  options.concurrency = flags.concurrency;
+  options.prefetch = config.integer(flags.prefetch, nullptr, "worker.prefetch").value_or(256);
+  options.lease_ms = duration_setting(context, flags.lease, "SHERATAN_LEASE", "worker.lease", 60'000);
+  options.grace_ms = duration_setting(context, flags.grace, nullptr, "worker.grace", 30'000);
+  options.kill_grace_ms = duration_setting(context, flags.kill_grace, nullptr, "worker.kill_grace", 5'000);
+  options.root = config.text(flags.root, "SHERATAN_ROOT", "worker.root").value_or(".");
+  options.exec = config.text(flags.exec, nullptr, "worker.exec");
+  options.mode = flags.drain ? WorkerMode::drain : flags.once ? WorkerMode::once : WorkerMode::forever;
+  options.chain.max_depth = config.integer(flags.max_chain_depth, nullptr, "worker.max_chain_depth").value_or(5);
+  options.chain.max_jobs = config.integer(flags.max_chain_jobs, nullptr, "worker.max_chain_jobs").value_or(25);
+  return options;
+}
+
+EventStyle event_style(const ToolContext& context) {
+  if (context.options.quiet) return EventStyle::none;
+  return context.output_format() == OutputFormat::table ? EventStyle::human : EventStyle::json;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ToolContext context;
+  CLI::App app{
+      "sheratan-worker: runs jobs from the queue with built-in actions or any program (--exec).\n"
+      "Prints one JSON line per lifecycle event (claimed, done, retry, failed, dead, timeout, released).",
+      "sheratan-worker"};
+  add_global_options(app, context.options, "sheratan-worker");
+  app.require_subcommand(0);  // a worker has flags only
+  WorkerFlags flags;
+  app.add_option("--id", flags.id, "Worker name holding the leases (default host:pid)");
+  app.add_option("--queue", flags.queue, "Queue to work (default: default)");
+  app.add_option("--kinds", flags.kinds,
+                 "Only these kinds (comma-separated; default: all built-ins, or any with --exec)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("-c,--concurrency", flags.concurrency, "Jobs run at the same time (default 1)")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--prefetch", flags.prefetch,
+                 "Most jobs claimed ahead of free slots when jobs are quick (default 256; 0: none)")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--lease", flags.lease, "Lease length, renewed at a third of it (default 60s)");
+  app.add_option("--root", flags.root, "Folder file actions stay inside (else $SHERATAN_ROOT, else .)");
+  app.add_option("--exec", flags.exec, "Run every job with this command (sh -c); the job is on its stdin");
+  auto* drain = app.add_flag("--drain", flags.drain, "Work until nothing is ready, then exit (for cron)");
+  app.add_flag("--once", flags.once, "Wait for one job, run it, exit")->excludes(drain);
+  app.add_option("--grace", flags.grace, "After SIGTERM, time running jobs get to finish (default 30s)");
+  app.add_option("--kill-grace", flags.kill_grace,
+                 "After SIGTERM to a job's processes, time until SIGKILL (default 5s)");
+  app.add_option("--max-chain-depth", flags.max_chain_depth, "Deepest follow-up of a chain (default 5)")
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--max-chain-jobs", flags.max_chain_jobs, "Follow-ups one chain may enqueue (default 25)")
+      ->check(CLI::Range(0, 100000));
+  app.callback([&] {
+    WorkerOptions options = resolve_options(context, flags);
+    if (options.root != "." && !std::filesystem::is_directory(options.root))
+      fail(ExitCode::usage, "--root " + quote(options.root) + " is not a folder");
+    auto store = context.open_store();
+    EventLog events(event_style(context), options.id, context.clock);
+    Worker worker(*store, context.clock, std::move(options), events);
+    context.exit_status = worker.run();
+  });
+  app.footer(
+      "Exit status: 0 ok, 1 failed, 2 usage, 4 bad input, 5 store busy, 130/143 after SIGINT/SIGTERM.\n"
+      "See sheratan-worker(1), sheratan-queue(1) and sheratan(7).");
+  return run_tool(app, context, argc, argv);
+}
