@@ -131,6 +131,36 @@ SH
   wait_until 5 process_ended "$(cat "$dir/child.pid")"
 }
 
+@test "SIGTERM: jobs claimed ahead are released at once, none loses an attempt" {
+  write_handler
+  # Quick jobs first, so that the worker learns they are quick and claims ahead.
+  for i in 1 2 3 4 5; do q push text -p "{\"n\":$i}" >/dev/null; done
+  for i in 1 2 3 4 5 6 7 8 9 10; do q push slow -p "{\"n\":$i}" >/dev/null; done
+  bg_start "$dir/out" "$W" --exec "sh $dir/handler.sh" --grace 100ms
+  wait_until 10 test -s "$dir/child.pid"
+  kill -TERM "$bg_pid"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 143
+  # The slow jobs waiting in the worker went back when it stopped, before the grace.
+  grep -q '"event":"released".*"reason":"stopping"' "$dir/out"
+  [ "$(grep -c '"event":"released"' "$dir/out")" -eq 10 ]
+  assert_equal "$(q ls --kind slow --json | jq -r '"\(.status) \(.attempts)"' | sort -u)" "ready 0"
+  [ "$(q ls --kind text --status done --json | wc -l)" -eq 5 ]
+}
+
+@test "four workers draining one queue: every job done exactly once" {
+  seq 1 2000 | jq -c '{kind: "noop", params: {n: .}}' | q push >/dev/null
+  for i in 1 2 3 4; do
+    "$W" --drain --concurrency 4 --id "w$i" >"$dir/w$i.out" &
+  done
+  wait
+  [ "$(q ls --status done --json | wc -l)" -eq 2000 ]
+  assert_equal "$(q ls --json | jq -r .attempts | sort -u)" 1
+  # Each job reported done once, by one of the workers.
+  [ "$(cat "$dir"/w*.out | jq -r 'select(.event == "done") | .job' | sort | uniq | wc -l)" -eq 2000 ]
+  [ "$(cat "$dir"/w*.out | grep -c '"event":"done"')" -eq 2000 ]
+}
+
 @test "a second signal releases at once; SIGINT exits 130" {
   write_handler
   id=$(q push hang | jq -r .id)
