@@ -45,6 +45,11 @@ struct LeaseRef {
   std::string token;
 };
 
+/// The lease a claimed job was handed (its id and fencing token).
+inline LeaseRef lease_of(const Job& job) {
+  return {job.id, job.lease_token.value_or("")};
+}
+
 struct AckRequest {
   LeaseRef lease;
   Json result;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <set>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -298,36 +299,47 @@ void Worker::arm_lease_timer() {
   }
 }
 
-void Worker::extend_leases() {
-  std::vector<std::string> lost;
+std::vector<Job*> Worker::held_leases(bool running, bool queued) {
+  std::vector<Job*> held;
+  if (running)
+    for (auto& [id, run] : running_)
+      if (!run.abandoned) held.push_back(&run.job);
+  if (queued)
+    for (auto& job : queued_)
+      held.push_back(&job);
+  return held;
+}
+
+std::optional<std::set<std::string>> Worker::on_each_lease(const std::vector<Job*>& jobs,
+                                                           const std::function<void(Job&)>& change, const char* what) {
+  std::set<std::string> refused;
   try {
     store_.write([&] {
-      lost.clear();
-      for (auto& [id, running] : running_) {
-        if (running.abandoned) continue;
+      refused.clear();
+      for (Job* job : jobs) {
         try {
-          Job extended = queue_.extend({id, running.job.lease_token.value_or("")}, options_.lease_ms);
-          running.job.lease_until = extended.lease_until;
+          change(*job);
         } catch (const Error& error) {
-          // An extend that is refused writes nothing, so the others still go through.
+          // Refused (another token holds the job, or it is no longer leased): that
+          // change wrote nothing, so the others still go through.
           if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-          lost.push_back(id);
-        }
-      }
-      for (auto& job : queued_) {
-        try {
-          job.lease_until = queue_.extend({job.id, job.lease_token.value_or("")}, options_.lease_ms).lease_until;
-        } catch (const Error& error) {
-          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-          lost.push_back(job.id);
+          refused.insert(job->id);
         }
       }
     });
   } catch (const Error& error) {
-    print_warning("cannot extend leases: " + std::string(error.what()) + " (trying again)");
-    return;
+    print_warning(std::string("cannot ") + what + " leases: " + error.what());
+    return std::nullopt;
   }
-  for (const auto& id : lost) {
+  return refused;
+}
+
+void Worker::extend_leases() {
+  auto lost = on_each_lease(
+      held_leases(true, true),
+      [&](Job& job) { job.lease_until = queue_.extend(lease_of(job), options_.lease_ms).lease_until; }, "extend");
+  if (!lost) return;  // the store stayed busy: the next renewal tries again
+  for (const auto& id : *lost) {
     auto ahead = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
     if (ahead != queued_.end()) {
       events_.job_event("lost", *ahead, Json{{"reason", "the lease was lost before the job started"}});
@@ -340,6 +352,17 @@ void Worker::extend_leases() {
     running.run->stop();
   }
   arm_lease_timer();
+}
+
+void Worker::release_leases(const std::vector<Job*>& jobs, const char* reason) {
+  auto refused = on_each_lease(
+      jobs, [&](Job& job) { queue_.release(lease_of(job)); }, "release");
+  if (!refused) {
+    print_warning("the leases return to the queue when they expire");
+    return;
+  }
+  for (const Job* job : jobs)
+    if (!refused->count(job->id)) events_.job_event("released", *job, Json{{"reason", reason}});
 }
 
 void Worker::on_signal(int signal) {
@@ -360,25 +383,8 @@ void Worker::on_signal(int signal) {
 
 void Worker::release_queued(const char* reason) {
   if (queued_.empty()) return;
-  std::vector<Job> released;
-  try {
-    store_.write([&] {
-      released.clear();
-      for (auto& job : queued_) {
-        try {
-          queue_.release({job.id, job.lease_token.value_or("")});
-          released.push_back(job);
-        } catch (const Error& error) {
-          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-        }
-      }
-    });
-  } catch (const Error& error) {
-    print_warning("cannot release leases: " + std::string(error.what()) + "; they return when they expire");
-  }
+  release_leases(held_leases(false, true), reason);
   queued_.clear();
-  for (const auto& job : released)
-    events_.job_event("released", job, Json{{"reason", reason}});
 }
 
 void Worker::release_all(const char* reason) {
@@ -387,24 +393,7 @@ void Worker::release_all(const char* reason) {
   uv_timer_stop(&grace_timer_);
   flush_reports();  // what has finished is reported, not released
   release_queued(reason);
-  std::vector<std::pair<Running*, Job>> released;
-  try {
-    store_.write([&] {
-      released.clear();
-      for (auto& [id, running] : running_) {
-        if (running.abandoned) continue;
-        try {
-          released.emplace_back(&running, queue_.release({id, running.job.lease_token.value_or("")}));
-        } catch (const Error& error) {
-          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-        }
-      }
-    });
-  } catch (const Error& error) {
-    print_warning("cannot release leases: " + std::string(error.what()) + "; they return when they expire");
-  }
-  for (auto& [running, job] : released)
-    events_.job_event("released", running->job, Json{{"reason", reason}});
+  release_leases(held_leases(true, false), reason);
   for (auto& [id, running] : running_) {
     running.abandoned = true;
     running.run->stop();
@@ -416,7 +405,12 @@ void Worker::maybe_finish() {
   if (!running_.empty() || !queued_.empty() || !reports_.empty()) return;
   bool done = stopping_ || (options_.mode == WorkerMode::drain && nothing_ready_) ||
               (options_.mode == WorkerMode::once && claimed_total_ > 0);
-  if (done) finished_ = true;
+  if (done) {
+    finished_ = true;
+    // Ends the loop's turn even when this ran before its poll: else the poll would
+    // block, with nothing armed, until some event that never comes.
+    uv_stop(&loop_);
+  }
 }
 
 }  // namespace sheratan

@@ -19,9 +19,11 @@
 #include <uv.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,14 @@ class Worker {
   void on_deadline();
   void arm_lease_timer();
   void extend_leases();
+  /// The jobs whose leases this worker holds: running (not abandoned), claimed ahead.
+  std::vector<Job*> held_leases(bool running, bool queued);
+  /// Applies change to each lease in one transaction; returns the ids the queue
+  /// refused (no longer this worker's), or nullopt when the store stayed busy.
+  std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs,
+                                                     const std::function<void(Job&)>& change, const char* what);
+  /// Releases leases without spending an attempt; prints "released" for each.
+  void release_leases(const std::vector<Job*>& jobs, const char* reason);
   void on_signal(int signal);
   void release_all(const char* reason);
   void maybe_finish();

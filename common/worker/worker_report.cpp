@@ -27,7 +27,7 @@ std::vector<Worker::PendingEvent> Worker::apply_reports(std::vector<Report>& bat
       result["chain"] = record;
     }
     if (!record.is_null()) chain_records.emplace_back(&report, record);
-    acks.push_back({{report.job.id, report.job.lease_token.value_or("")}, std::move(result), 0});
+    acks.push_back({lease_of(report.job), std::move(result), 0});
   }
   if (!acks.empty()) queue_.ack_all(acks);
   for (auto& report : batch)
@@ -38,7 +38,7 @@ std::vector<Worker::PendingEvent> Worker::apply_reports(std::vector<Report>& bat
   for (auto& report : batch) {
     if (report.outcome.kind == RunOutcome::Kind::done) continue;
     const bool retry = report.outcome.kind == RunOutcome::Kind::retry;
-    Job after = queue_.fail({report.job.id, report.job.lease_token.value_or("")}, report.outcome.error, retry);
+    Job after = queue_.fail(lease_of(report.job), report.outcome.error, retry);
     printed.push_back(event_for_failure(report, after));
   }
   return printed;

@@ -118,11 +118,12 @@ status_of() { job_field "$1" .status; }
 }
 
 @test "claim --wait returns a delayed job when its run_at arrives" {
-  pushed=$(q push later --delay 300ms | jq -r .id)
+  # The delay is long enough for a claim to start and look on a slow (sanitizer) build.
+  pushed=$(q push later --delay 2s | jq -r .id)
   run --separate-stderr q claim
   assert_status 1
-  # Well before the 5 s deadline (timeout 4), and not before run_at.
-  run --separate-stderr timeout 4 "$QUEUE" claim --wait 5s
+  # Well before the 10 s deadline (timeout 8), and not before run_at.
+  run --separate-stderr timeout 8 "$QUEUE" claim --wait 10s
   assert_status 0
   assert_json ".id == \"$pushed\" and .status == \"leased\""
   assert_json "$JQ_MS"' (.updated_at | ms) >= (.run_at | ms)'
