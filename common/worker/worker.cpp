@@ -57,6 +57,12 @@ Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog
 }
 
 Worker::~Worker() {
+  // After an error, jobs may still run: their processes are stopped and action threads
+  // joined before the mailbox they answer to goes; the leases expire in the store.
+  for (auto& [id, running] : running_)
+    running.run->stop();
+  running_.clear();
+  finished_runs_.clear();
   watch_.reset();
   mailbox_.reset();
   for (uv_timer_t* timer :
@@ -69,7 +75,9 @@ Worker::~Worker() {
 }
 
 int Worker::run() {
-  auto signal_cb = [](uv_signal_t* handle, int signal) { worker_of(handle)->on_signal(signal); };
+  auto signal_cb = [](uv_signal_t* handle, int signal) {
+    worker_of(handle)->guarded([&] { worker_of(handle)->on_signal(signal); });
+  };
   uv_signal_start(&sigint_, signal_cb, SIGINT);
   uv_signal_start(&sigterm_, signal_cb, SIGTERM);
   // --drain never waits for the store; the others wake when it changes.
@@ -78,8 +86,21 @@ int Worker::run() {
   kick();
   while (!finished_)
     uv_run(&loop_, UV_RUN_ONCE);
+  if (fatal_) std::rethrow_exception(fatal_);  // the destructor stops what still runs
   events_.worker_event("stopped", Json{{"claimed", claimed_total_}});
   return exit_status_;
+}
+
+void Worker::guarded(const std::function<void()>& step) {
+  // An error thrown from a libuv callback cannot unwind through libuv: it is kept, the
+  // loop ends, and run() throws it, so that the tool reports it as any other error.
+  try {
+    step();
+  } catch (...) {
+    if (!fatal_) fatal_ = std::current_exception();
+    finished_ = true;
+    uv_stop(&loop_);
+  }
 }
 
 void Worker::kick() {
@@ -87,7 +108,7 @@ void Worker::kick() {
   // results of many jobs that end together are reported in one transaction.
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&kick_timer_)))
     uv_timer_start(
-        &kick_timer_, [](uv_timer_t* timer) { worker_of(timer)->on_kick(); }, 0, 0);
+        &kick_timer_, [](uv_timer_t* timer) { worker_of(timer)->guarded([&] { worker_of(timer)->on_kick(); }); }, 0, 0);
 }
 
 void Worker::on_kick() {
@@ -142,7 +163,7 @@ void Worker::report_and_claim() {
       uv_timer_start(
           &report_timer_,
           [](uv_timer_t* timer) {
-            worker_of(timer)->flush_reports();
+            worker_of(timer)->guarded([&] { worker_of(timer)->flush_reports(); });
             worker_of(timer)->kick();
           },
           kReportDelayMs, 0);
@@ -295,7 +316,8 @@ void Worker::arm_lease_timer() {
   } else if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&lease_timer_))) {
     auto interval = renewal_interval(options_.lease_ms);
     uv_timer_start(
-        &lease_timer_, [](uv_timer_t* timer) { worker_of(timer)->extend_leases(); }, interval, interval);
+        &lease_timer_, [](uv_timer_t* timer) { worker_of(timer)->guarded([&] { worker_of(timer)->extend_leases(); }); },
+        interval, interval);
   }
 }
 
@@ -376,7 +398,8 @@ void Worker::on_signal(int signal) {
   release_queued("stopping");
   events_.worker_event("stopping", Json{{"running", running_.size()}, {"grace", format_duration(options_.grace_ms)}});
   uv_timer_start(
-      &grace_timer_, [](uv_timer_t* timer) { worker_of(timer)->release_all("grace period over"); },
+      &grace_timer_,
+      [](uv_timer_t* timer) { worker_of(timer)->guarded([&] { worker_of(timer)->release_all("grace period over"); }); },
       static_cast<std::uint64_t>(options_.grace_ms), 0);
   kick();
 }

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,6 +74,7 @@ class Worker {
   };
 
   // worker.cpp: the loop
+  void guarded(const std::function<void()>& step);
   void kick();
   void on_kick();
   std::int64_t claims_wanted() const;
@@ -134,6 +136,7 @@ class Worker {
   bool released_all_ = false;
   bool finished_ = false;
   int exit_status_ = 0;
+  std::exception_ptr fatal_;  // an error from a callback, thrown again by run()
 };
 
 }  // namespace sheratan

@@ -249,3 +249,12 @@ SH
   done
   [ "${#missing[@]}" -eq 0 ] || { echo "missing: ${missing[*]}"; return 1; }
 }
+
+@test "a store that breaks under a running worker: it exits 1 naming the store's error" {
+  bg_start "$dir/out" "$W" --id broken
+  wait_until 10 has_inotify "$bg_pid"
+  sqlite3 "$SHERATAN_DB" "ALTER TABLE jobs RENAME TO jobs_gone"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 1
+  grep -q "sheratan-worker: error: store error: no such table: jobs" "$dir/out.err"
+}
