@@ -59,14 +59,16 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
       job.lease_until = now + request.lease_ms;
       job.updated_at = now;
       auto lease = store_.use(sql::kLease);
-      lease.bind(1, job.seq).bind(2, *job.worker).bind(3, *job.lease_token);
+      lease.bind(1, job.seq).bind_static(2, *job.worker).bind_static(3, *job.lease_token);
       lease.bind(4, *job.lease_until).bind(5, now).run();
     }
-    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
-                [&](Statement& insert, int base, const Job& job) {
-                  insert.bind(base + 1, job.seq).bind(base + 2, now).bind(base + 3, "ready").bind(base + 4, "leased");
-                  insert.bind(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
-                });
+    insert_rows(
+        store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
+        [&](Statement& insert, int base, const Job& job) {
+          insert.bind(base + 1, job.seq).bind(base + 2, now);
+          insert.bind_static(base + 3, "ready").bind_static(base + 4, "leased");
+          insert.bind_static(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
+        });
     return jobs;
   });
 }
@@ -234,7 +236,7 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
           job.lease_until.reset();
           job.error.reset();
           auto update = store_.use(sql::kMarkDone);
-          update.bind(1, job.seq).bind(2, *job.result).bind(3, hash).bind(4, now).run();
+          update.bind(1, job.seq).bind_static(2, *job.result).bind_static(3, *job.result_hash).bind(4, now).run();
           done.push_back(&job);
           holder.status = "done";  // a second ack of it in this batch is a repeat
           holder.result_hash = hash;
@@ -247,8 +249,9 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     }
     insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
                 [&](Statement& insert, int base, const Job* job) {
-                  insert.bind(base + 1, job->seq).bind(base + 2, now).bind(base + 3, "leased").bind(base + 4, "done");
-                  insert.bind(base + 5, job->worker).bind_null(base + 6);
+                  insert.bind(base + 1, job->seq).bind(base + 2, now);
+                  insert.bind_static(base + 3, "leased").bind_static(base + 4, "done");
+                  insert.bind_static(base + 5, job->worker).bind_null(base + 6);
                 });
     if (!done.empty()) {
       std::vector<std::int64_t> seqs;
