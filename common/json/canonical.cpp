@@ -101,22 +101,54 @@ void append_number(std::string& out, const nlohmann::json& value) {
   }
 }
 
+// A JSON string as RFC 8785 writes it; plain text is copied, anything that needs an
+// escape goes through nlohmann's serializer, whose escapes are the RFC's.
+void append_string(std::string& out, const std::string& text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto byte = static_cast<unsigned char>(ch);
+    return byte >= 0x20 && byte < 0x80 && ch != '"' && ch != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 void append_canonical(std::string& out, const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::object: {
-      std::vector<std::pair<std::u16string, const std::string*>> keys;
-      keys.reserve(value.size());
-      for (auto it = value.begin(); it != value.end(); ++it)
-        keys.emplace_back(utf16_units(it.key()), &it.key());
-      std::sort(keys.begin(), keys.end());
+      // RFC 8785 orders keys by UTF-16 code units. For ASCII keys that is their byte
+      // order, so only a key with other characters needs converting.
+      struct Member {
+        std::u16string units;  // empty unless the key is not ASCII
+        const std::string* key;
+        const nlohmann::json* value;
+      };
+      std::vector<Member> members;
+      members.reserve(value.size());
+      bool ascii = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        members.push_back({{}, &it.key(), &it.value()});
+        ascii = ascii && std::all_of(it.key().begin(), it.key().end(),
+                                     [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+      }
+      // nlohmann's objects are std::maps, so ASCII keys come in byte order already.
+      if (!ascii) {
+        for (auto& member : members)
+          member.units = utf16_units(*member.key);
+        std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.units < b.units; });
+      }
       out += '{';
       bool first = true;
-      for (const auto& [units, key] : keys) {
+      for (const auto& member : members) {
         if (!first) out += ',';
         first = false;
-        out += nlohmann::json(*key).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+        append_string(out, *member.key);
         out += ':';
-        append_canonical(out, value.at(*key));
+        append_canonical(out, *member.value);
       }
       out += '}';
       return;
@@ -136,6 +168,9 @@ void append_canonical(std::string& out, const nlohmann::json& value) {
     case nlohmann::json::value_t::number_unsigned:
     case nlohmann::json::value_t::number_float:
       append_number(out, value);
+      return;
+    case nlohmann::json::value_t::string:
+      append_string(out, value.get_ref<const std::string&>());
       return;
     default:
       out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);

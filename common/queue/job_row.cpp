@@ -1,6 +1,19 @@
 #include "queue/job_row.hpp"
 
 namespace sheratan {
+namespace {
+
+// Most jobs have no labels and no dependencies; their stored "{}" and "[]" need no parser.
+Json parse_object(std::string_view text) {
+  return text == "{}" ? Json::object() : Json::parse(text);
+}
+
+std::vector<std::string> parse_ids(std::string_view text) {
+  if (text == "[]") return {};
+  return Json::parse(text).get<std::vector<std::string>>();
+}
+
+}  // namespace
 
 Job read_job(const Statement& row, int c) {
   Job job;
@@ -8,8 +21,8 @@ Job read_job(const Statement& row, int c) {
   job.id = row.text(c + 1);
   job.spec.kind = row.text(c + 2);
   job.spec.queue = row.text(c + 3);
-  job.spec.params = Json::parse(row.text_view(c + 4));
-  job.spec.labels = Json::parse(row.text_view(c + 5));
+  job.spec.params = parse_object(row.text_view(c + 4));
+  job.spec.labels = parse_object(row.text_view(c + 5));
   job.spec.priority = row.integer(c + 6);
   job.status = parse_job_status(row.text_view(c + 7));
   job.run_at = row.integer(c + 8);
@@ -21,7 +34,7 @@ Job read_job(const Statement& row, int c) {
   job.spec.timeout_ms = row.integer(c + 13);
   job.spec.backoff_ms = row.integer(c + 14);
   job.spec.backoff_max_ms = row.integer(c + 15);
-  job.spec.depends_on = Json::parse(row.text_view(c + 16)).get<std::vector<std::string>>();
+  job.spec.depends_on = parse_ids(row.text_view(c + 16));
   job.waiting_deps = row.integer(c + 17);
   job.spec.idempotency_key = row.optional_text(c + 18);
   job.spec.cost = row.optional_integer(c + 19);

@@ -16,6 +16,14 @@ namespace {
 // Housekeeping done by each claim is bounded so that a claim stays cheap even after
 // a long outage; what is left is picked up by the next claim or by `reap`.
 constexpr std::int64_t kHousekeepingBatch = 1000;
+
+// Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
+Job update_returning_job(Statement&& update) {
+  update.step();
+  Job job = read_job(update);
+  update.run();
+  return job;
+}
 }  // namespace
 
 Millis JobQueue::backoff_delay(Millis backoff, Millis backoff_max, std::int64_t failed_attempts) {
@@ -34,36 +42,33 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
     const EpochMillis now = clock_.now();
     reap_expired(now, kHousekeepingBatch, nullptr);
     promote_due(now, kHousekeepingBatch);
-    std::vector<std::int64_t> seqs;
+    std::vector<Job> jobs;
     {
       auto select = store_.use(request.kinds.empty() ? sql::kReadyInQueue : sql::kReadyInQueueOfKinds);
       select.bind(1, request.queue).bind(2, request.limit);
       if (!request.kinds.empty()) select.bind(3, Json(request.kinds).dump());
       while (select.step())
-        seqs.push_back(select.integer(0));
+        jobs.push_back(read_job(select));
     }
-    if (seqs.empty()) return std::vector<Job>{};
-    Json tokens = Json::object();
-    for (auto seq : seqs)
-      tokens["s" + std::to_string(seq)] = new_random_token();
-    std::vector<Job> jobs;
-    jobs.reserve(seqs.size());
-    {
+    // In claim order already: priority, then age.
+    for (auto& job : jobs) {
+      job.status = JobStatus::leased;
+      job.attempts += 1;
+      job.worker = request.worker;
+      job.lease_token = new_random_token();
+      job.lease_until = now + request.lease_ms;
+      job.updated_at = now;
       auto lease = store_.use(sql::kLease);
-      lease.bind(1, Json(seqs).dump()).bind(2, request.worker).bind(3, tokens.dump());
-      lease.bind(4, now + request.lease_ms).bind(5, now);
-      while (lease.step())
-        jobs.push_back(read_job(lease));
+      lease.bind(1, job.seq).bind_static(2, *job.worker).bind_static(3, *job.lease_token);
+      lease.bind(4, *job.lease_until).bind(5, now).run();
     }
-    // Back into claim order: priority, then age.
-    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
-      return a.spec.priority != b.spec.priority ? a.spec.priority > b.spec.priority : a.seq < b.seq;
-    });
-    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
-                [&](Statement& insert, int base, const Job& job) {
-                  insert.bind(base + 1, job.seq).bind(base + 2, now).bind(base + 3, "ready").bind(base + 4, "leased");
-                  insert.bind(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
-                });
+    insert_rows(
+        store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
+        [&](Statement& insert, int base, const Job& job) {
+          insert.bind(base + 1, job.seq).bind(base + 2, now);
+          insert.bind_static(base + 3, "ready").bind_static(base + 4, "leased");
+          insert.bind_static(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
+        });
     return jobs;
   });
 }
@@ -141,6 +146,21 @@ JobQueue::LeaseHolder JobQueue::read_lease_holder(const Statement& row) {
   return holder;
 }
 
+JobQueue::LeaseHolder JobQueue::lease_holder_of(const Job& job) {
+  LeaseHolder holder;
+  holder.seq = job.seq;
+  holder.status = to_string(job.status);
+  holder.token = job.lease_token.value_or("");
+  holder.lease_until = job.lease_until.value_or(0);
+  holder.attempts = job.attempts;
+  holder.max_attempts = job.spec.max_attempts;
+  holder.backoff_ms = job.spec.backoff_ms;
+  holder.backoff_max_ms = job.spec.backoff_max_ms;
+  holder.worker = job.worker;
+  holder.result_hash = job.result_hash.value_or("");
+  return holder;
+}
+
 JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
   auto row = store_.use(sql::kLeaseHolder);
   row.bind(1, lease.id);
@@ -165,16 +185,6 @@ Job JobQueue::job_by_seq(std::int64_t seq) {
   return read_job(row);
 }
 
-namespace {
-// Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
-Job update_returning_job(Statement&& update) {
-  update.step();
-  Job job = read_job(update);
-  update.run();
-  return job;
-}
-}  // namespace
-
 Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
   return ack_all({{lease, result, 0}}).front();
 }
@@ -182,24 +192,31 @@ Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
 std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    std::unordered_map<std::string, LeaseHolder> holders;
+    struct Held {
+      LeaseHolder holder;
+      Job job;
+    };
+    std::unordered_map<std::string, Held> held;  // by job id
     {
       Json ids = Json::array();
       for (const auto& ack : acks)
         ids.push_back(ack.lease.id);
-      auto select = store_.use(sql::kLeaseHolders);
+      auto select = store_.use(sql::kJobsByIds);
       select.bind(1, ids.dump());
-      while (select.step())
-        holders.emplace(select.text(10), read_lease_holder(select));
+      while (select.step()) {
+        Job job = read_job(select);
+        std::string id = job.id;
+        LeaseHolder holder = lease_holder_of(job);
+        held.emplace(std::move(id), Held{std::move(holder), std::move(job)});
+      }
     }
-    Json results = Json::object();  // "s<seq>": [result text, hash]
-    std::vector<std::int64_t> done;
-    std::vector<std::int64_t> order;  // the seq each ack ends as
+    std::vector<const Job*> done;
+    std::vector<const Job*> order;  // the job each ack ends as
     for (const auto& ack : acks) {
       try {
-        auto found = holders.find(ack.lease.id);
-        if (found == holders.end()) sheratan::fail(ExitCode::failed, "no job " + quote(ack.lease.id));
-        LeaseHolder& holder = found->second;
+        auto found = held.find(ack.lease.id);
+        if (found == held.end()) sheratan::fail(ExitCode::failed, "no job " + quote(ack.lease.id));
+        auto& [holder, job] = found->second;
         // The hash is over the canonical form, so that a result re-serialised with
         // other key order or spacing still verifies.
         const std::string hash = canonical_hash(ack.result);
@@ -211,38 +228,42 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
                            "job " + quote(ack.lease.id) + " was already acked with a different result");
         } else {
           holder.require_live(ack.lease, now);
-          results["s" + std::to_string(holder.seq)] = Json::array({ack.result.dump(), hash});
-          done.push_back(holder.seq);
+          job.status = JobStatus::done;
+          job.result = ack.result.dump();
+          job.result_hash = hash;
+          job.finished_at = now;
+          job.updated_at = now;
+          job.lease_until.reset();
+          job.error.reset();
+          auto update = store_.use(sql::kMarkDone);
+          update.bind(1, job.seq).bind_static(2, *job.result).bind_static(3, *job.result_hash).bind(4, now).run();
+          done.push_back(&job);
           holder.status = "done";  // a second ack of it in this batch is a repeat
           holder.result_hash = hash;
         }
-        order.push_back(holder.seq);
+        order.push_back(&job);
       } catch (const Error& error) {
         if (ack.line == 0) throw;
         throw Error(error.code(), at_line(ack.line, error.what()));
       }
     }
-    std::unordered_map<std::int64_t, Job> jobs;
-    if (!done.empty()) {
-      auto update = store_.use(sql::kMarkAllDone);
-      update.bind(1, results.dump()).bind(2, now).bind(3, Json(done).dump());
-      while (update.step()) {
-        Job job = read_job(update);
-        jobs.emplace(job.seq, std::move(job));
-      }
-    }
     insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
-                [&](Statement& insert, int base, std::int64_t seq) {
-                  insert.bind(base + 1, seq).bind(base + 2, now).bind(base + 3, "leased").bind(base + 4, "done");
-                  insert.bind(base + 5, jobs.at(seq).worker).bind_null(base + 6);
+                [&](Statement& insert, int base, const Job* job) {
+                  insert.bind(base + 1, job->seq).bind(base + 2, now);
+                  insert.bind_static(base + 3, "leased").bind_static(base + 4, "done");
+                  insert.bind_static(base + 5, job->worker).bind_null(base + 6);
                 });
-    if (!done.empty()) on_done(done, now);
+    if (!done.empty()) {
+      std::vector<std::int64_t> seqs;
+      seqs.reserve(done.size());
+      for (const Job* job : done)
+        seqs.push_back(job->seq);
+      on_done(seqs, now);
+    }
     std::vector<Job> out;
     out.reserve(order.size());
-    for (auto seq : order) {
-      auto found = jobs.find(seq);
-      out.push_back(found != jobs.end() ? found->second : job_by_seq(seq));
-    }
+    for (const Job* job : order)
+      out.push_back(*job);
     return out;
   });
 }

@@ -128,21 +128,34 @@ PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& 
 }
 
 void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now) {
+  // Text that lives in `fresh` and its specs until the inserts have run is bound without
+  // a copy; only the serialised JSON is made here, and most jobs have no labels and no
+  // dependencies to serialise.
   insert_rows(store_, sql::kInsertJobPrefix, sql::kInsertJobColumns, fresh,
               [&](Statement& insert, int base, const NewJob& job) {
                 const JobSpec& spec = *job.spec;
                 std::optional<std::string> chain;
                 if (auto label = spec.labels.find("chain"); label != spec.labels.end())
                   chain = label->get<std::string>();
-                insert.bind(base + 1, job.seq).bind(base + 2, job.id);
-                insert.bind(base + 3, spec.kind).bind(base + 4, spec.queue);
-                insert.bind(base + 5, spec.params.dump()).bind(base + 6, spec.labels.dump()).bind(base + 7, chain);
-                insert.bind(base + 8, spec.priority).bind(base + 9, to_string(job.status)).bind(base + 10, job.run_at);
-                insert.bind(base + 11, now).bind(base + 12, now).bind(base + 13, spec.max_attempts);
+                insert.bind(base + 1, job.seq).bind_static(base + 2, job.id);
+                insert.bind_static(base + 3, spec.kind).bind_static(base + 4, spec.queue);
+                insert.bind(base + 5, spec.params.dump());
+                if (spec.labels.empty())
+                  insert.bind_static(base + 6, "{}");
+                else
+                  insert.bind(base + 6, spec.labels.dump());
+                insert.bind(base + 7, chain);
+                insert.bind(base + 8, spec.priority).bind_static(base + 9, to_string(job.status));
+                insert.bind(base + 10, job.run_at).bind(base + 11, now).bind(base + 12, now);
+                insert.bind(base + 13, spec.max_attempts);
                 insert.bind(base + 14, spec.timeout_ms).bind(base + 15, spec.backoff_ms);
-                insert.bind(base + 16, spec.backoff_max_ms).bind(base + 17, Json(spec.depends_on).dump());
-                insert.bind(base + 18, job.waiting).bind(base + 19, spec.idempotency_key);
-                insert.bind(base + 20, job.spec_hash).bind(base + 21, spec.cost);
+                insert.bind(base + 16, spec.backoff_max_ms);
+                if (spec.depends_on.empty())
+                  insert.bind_static(base + 17, "[]");
+                else
+                  insert.bind(base + 17, Json(spec.depends_on).dump());
+                insert.bind(base + 18, job.waiting).bind_static(base + 19, spec.idempotency_key);
+                insert.bind_static(base + 20, job.spec_hash).bind(base + 21, spec.cost);
               });
   for (const auto& job : fresh)
     for (auto dependency : job.dependencies)
@@ -150,9 +163,9 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
   insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, fresh,
               [&](Statement& insert, int base, const NewJob& job) {
                 insert.bind(base + 1, job.seq).bind(base + 2, now).bind_null(base + 3);
-                insert.bind(base + 4, to_string(job.status)).bind_null(base + 5);
+                insert.bind_static(base + 4, to_string(job.status)).bind_null(base + 5);
                 if (job.status == JobStatus::blocked)
-                  insert.bind(base + 6, kBlockedDetail);
+                  insert.bind_static(base + 6, kBlockedDetail);
                 else
                   insert.bind_null(base + 6);
               });

@@ -32,6 +32,13 @@ class Statement {
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  /// Binds text without copying it: the caller keeps it unchanged until the statement
+  /// has run (string literals, or strings that outlive this Statement).
+  Statement& bind_static(int index, std::string_view value);
+  template <typename T>
+  Statement& bind_static(int index, const std::optional<T>& value) {
+    return value ? bind_static(index, *value) : bind_null(index);
+  }
   Statement& bind_null(int index);
   template <typename T>
   Statement& bind(int index, const std::optional<T>& value) {

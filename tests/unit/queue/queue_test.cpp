@@ -175,6 +175,29 @@ TEST_CASE_METHOD(QueueFixture, "push, claim and ack: the happy path", "[queue]")
   CHECK(events[2].worker == std::optional<std::string>("w1"));
 }
 
+TEST_CASE_METHOD(QueueFixture, "claim and ack return each job exactly as the store then holds it", "[queue]") {
+  // claim and ack_all update rows without reading them back; what they return must
+  // still be what a fresh read gives.
+  for (int i = 0; i < 5; ++i)
+    push(R"({"kind":"k","params":{"n":)" + std::to_string(i) + R"(},"labels":{"team":"ops"},"priority":)" +
+         std::to_string(i % 2 ? 20 : 10) + "}");
+  clock.advance(100);
+  auto leased = claim("w1", 4, 30'000);
+  REQUIRE(leased.size() == 4);
+  for (const auto& job : leased)
+    CHECK(job.to_json() == get(job.id).to_json());
+  clock.advance(100);
+  std::vector<sheratan::AckRequest> acks;
+  for (const auto& job : leased)
+    acks.push_back({lease(job), Json{{"n", job.spec.params["n"]}}, 0});
+  acks.push_back(acks.front());  // a repeated ack in the same batch
+  auto done = queue.ack_all(acks);
+  REQUIRE(done.size() == 5);
+  for (const auto& job : done)
+    CHECK(job.to_json() == get(job.id).to_json());
+  CHECK(done.front().id == done.back().id);
+}
+
 TEST_CASE_METHOD(QueueFixture, "a large batch writes every job and its first event", "[queue]") {
   // More rows than one multi-row INSERT holds, and a remainder.
   constexpr int kJobs = 150;

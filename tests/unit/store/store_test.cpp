@@ -128,6 +128,31 @@ TEST_CASE("Store::open migrates to the latest schema and reopens", "[store]") {
   CHECK(text_pragma(*reopened, "PRAGMA journal_mode") == "wal");
 }
 
+TEST_CASE("migration 2 keeps the rows of a version-1 store and still checks statuses", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  {
+    // A store as a release with migration 1 alone left it, holding one job.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, sheratan::schema_migrations().at(0), nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "PRAGMA user_version=1; INSERT INTO jobs (seq, id, kind, queue, params, labels, priority, "
+                         "status, run_at, created_at, updated_at, max_attempts, timeout_ms, backoff_ms, "
+                         "backoff_max_ms, depends_on) VALUES (7, 'j-7', 'k', 'default', '{\"n\":1}', '{}', 10, "
+                         "'ready', 1, 1, 1, 5, 1000, 500, 1000, '[]')",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto store = Store::open(options_for(path));
+  CHECK(integer_query(*store, "PRAGMA user_version") ==
+        static_cast<std::int64_t>(sheratan::schema_migrations().size()));
+  CHECK(integer_query(*store, "SELECT seq FROM jobs WHERE id = 'j-7' AND params = '{\"n\":1}'") == 7);
+  CHECK(integer_query(*store, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'") == 8);
+  Error error = error_of([&] { store->exec("UPDATE jobs SET status = 'bogus' WHERE seq = 7"); });
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("CHECK constraint failed"));
+}
+
 TEST_CASE("Store::open refuses a store with a newer schema", "[store]") {
   TempDir dir;
   const std::string path = dir.file("s.db");
