@@ -5,59 +5,16 @@
 //   bench-queue BIN_DIR WORK_DIR [JOBS_FOR_LARGE_STORE]
 //
 // Prints one "name: value unit (note)" line per figure, and a markdown table at the end.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <string>
-#include <vector>
 
+#include "bench_support.hpp"
 #include "cli/timestamp.hpp"
 #include "queue/queue.hpp"
-#include "store/store.hpp"
-
-extern char** environ;
 
 using namespace sheratan;
-namespace fs = std::filesystem;
+using namespace sheratan::bench;
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-struct Row {
-  std::string name, value, baseline, goal;
-};
-std::vector<Row> g_rows;
-
-void report(const std::string& name, const std::string& value, const std::string& baseline, const std::string& goal) {
-  std::printf("%-44s %-22s %s\n", name.c_str(), value.c_str(), baseline.c_str());
-  std::fflush(stdout);
-  g_rows.push_back({name, value, baseline, goal});
-}
-
-std::string fmt(double value, const char* unit) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, value >= 100 ? "%.0f %s" : "%.2f %s", value, unit);
-  return buffer;
-}
-
-std::unique_ptr<Store> fresh_store(const fs::path& path) {
-  fs::remove(path);
-  fs::remove(path.string() + "-wal");
-  fs::remove(path.string() + "-shm");
-  StoreOptions options;
-  options.path = path;
-  return Store::open(options);
-}
 
 // ---- raw SQLite limits --------------------------------------------------------
 
@@ -81,43 +38,6 @@ double raw_batched_inserts_per_second(const fs::path& dir) {
       store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
   });
   return count / seconds_since(start);
-}
-
-// ---- helpers to run the real binary ---------------------------------------------
-
-pid_t spawn(const std::vector<std::string>& args, const char* stdin_path, const char* stdout_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdin_path) posix_spawn_file_actions_addopen(&actions, 0, stdin_path, O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_path ? stdout_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  std::vector<char*> argv;
-  for (const auto& arg : args)
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-    std::perror("posix_spawn");
-    std::exit(1);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-bool has_inotify_descriptor(pid_t pid) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
-    std::error_code link_error;
-    auto target = fs::read_symlink(entry.path(), link_error);
-    if (!link_error && target.string().find("inotify") != std::string::npos) return true;
-  }
-  return false;
 }
 
 // ---- the queue's figures ------------------------------------------------------
@@ -178,9 +98,7 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
   for (int i = 0; i < rounds; ++i) {
     pid_t pid =
         spawn({tool, "--db", (dir / "wake.db").string(), "claim", "--worker", "w", "--wait", "10s"}, nullptr, nullptr);
-    auto armed_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!has_inotify_descriptor(pid) && std::chrono::steady_clock::now() < armed_deadline)
-      sched_yield();
+    wait_for_watch(pid);
     JobSpec spec;
     spec.kind = "wake";
     spec.queue = "default";
@@ -190,9 +108,7 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
     latencies.push_back(seconds_since(committed) * 1000);
   }
   std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) {
-    return latencies[static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1))];
-  };
+  auto at = [&](double q) { return quantile(latencies, q); };
   report("wake-up latency p50 (push commit → claim --wait exits)", fmt(at(0.50), "ms"),
          std::to_string(rounds) + " rounds, includes process exit", "≤ 2 ms");
   report("wake-up latency p99", fmt(at(0.99), "ms"), "", "≤ 20 ms");
@@ -273,8 +189,6 @@ int main(int argc, char** argv) {
            fmt(static_cast<double>(watch_rss) / 1024, "MB"), "", "≤ 32 MB");
   }
 
-  std::printf("\n| figure | value | against the baseline | goal |\n|---|---|---|---|\n");
-  for (const auto& row : g_rows)
-    std::printf("| %s | %s | %s | %s |\n", row.name.c_str(), row.value.c_str(), row.baseline.c_str(), row.goal.c_str());
+  print_table();
   return 0;
 }
