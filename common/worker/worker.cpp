@@ -416,7 +416,11 @@ void Worker::maybe_finish() {
   if (!running_.empty() || !queued_.empty() || !reports_.empty()) return;
   bool done = stopping_ || (options_.mode == WorkerMode::drain && nothing_ready_) ||
               (options_.mode == WorkerMode::once && claimed_total_ > 0);
-  if (done) finished_ = true;
+  if (!done) return;
+  finished_ = true;
+  // libuv 1.44 runs due timers before it polls: without a stop, the UV_RUN_ONCE that
+  // ran this kick would go on to block in the poll with nothing left to wake it.
+  uv_stop(&loop_);
 }
 
 }  // namespace sheratan
