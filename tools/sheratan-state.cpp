@@ -179,8 +179,8 @@ void add_eval(CLI::App& app, ToolContext& context) {
     const HealthLimits limits = HealthLimits::from_config(context.config);
     auto store = context.open_store();
     StateMachine machine(*store, context.clock);
-    // One write transaction: the facts and the state the verdict replaces are one snapshot.
-    Json out = store->write([&] {
+    // One transaction: the facts and the state the verdict replaces are one snapshot.
+    auto evaluate = [&] {
       const SystemState current = machine.current();
       const HealthFacts facts = gather_health_facts(*store, context.clock.now(), limits);
       const Verdict verdict = judge(facts, limits);
@@ -201,7 +201,8 @@ void add_eval(CLI::App& app, ToolContext& context) {
         print_info("the system is PAUSED, an operator's decision: eval leaves it as it is");
       }
       return line;
-    });
+    };
+    Json out = flags->apply ? store->write(evaluate) : store->read(evaluate);
     print_line(out);
     if (out["verdict"] != "OPERATIONAL") context.exit_status = to_int(ExitCode::failed);
   });

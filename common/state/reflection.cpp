@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "cli/error.hpp"
+
 #include "store/sql/state_queries.hpp"
 
 namespace sheratan {
@@ -125,7 +127,14 @@ Reflection reflect(StateMachine& machine, Store& store, const Clock& clock, cons
   Reflection reflection;
   reflection.entered =
       machine.transition({SystemState::reflective, "self-diagnosis started", actor, Json::object(), std::nullopt});
-  reflection.diagnosis = diagnose(store, clock.now(), limits);
+  try {
+    reflection.diagnosis = diagnose(store, clock.now(), limits);
+  } catch (const Error& error) {
+    // A diagnosis that cannot even run is the worst finding: leave for RECOVERY.
+    if (error.code() == ExitCode::unavailable) throw;
+    reflection.diagnosis.checks.push_back({"diagnosis", 1.0, 0.0, error.what()});
+    score_diagnosis(reflection.diagnosis);
+  }
   const Diagnosis& found = reflection.diagnosis;
   char score[16];
   std::snprintf(score, sizeof score, "%.3f", found.score);
