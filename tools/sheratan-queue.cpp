@@ -11,6 +11,7 @@
 #include "json/canonical.hpp"
 #include "queue/ingest.hpp"
 #include "queue/queue.hpp"
+#include "state/state_machine.hpp"
 
 using namespace sheratan;
 
@@ -192,7 +193,11 @@ struct ClaimFlags {
   std::optional<std::string> worker, queue, lease, wait;
   std::vector<std::string> kinds;
   std::int64_t limit = 1;
+  bool ignore_state = false;
 };
+
+constexpr const char* kPausedMessage =
+    "the system is PAUSED: claiming nothing (sheratan-state get tells why; --ignore-state claims anyway)";
 
 void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   auto store = context.open_store();
@@ -203,16 +208,27 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   request.kinds = flags.kinds;
   request.limit = flags.limit;
   if (flags.lease) request.lease_ms = parse_duration(*flags.lease);
-  std::vector<Job> jobs = queue.claim(request);
+  // The gate and the claim share one transaction: nothing is leased after a pause commits.
+  auto gated_claim = [&] {
+    return store->write([&] {
+      if (!flags.ignore_state && system_paused(*store)) return std::optional<std::vector<Job>>();
+      return std::optional<std::vector<Job>>(queue.claim(request));
+    });
+  };
+  auto first = gated_claim();
+  if (!first && !wait) fail(ExitCode::unavailable, kPausedMessage);
+  if (!first) print_info("the system is PAUSED: waiting until it is not");
+  std::vector<Job> jobs = first.value_or(std::vector<Job>{});
   if (jobs.empty() && wait) {
     std::optional<std::int64_t> deadline;
     if (flags.wait && !flags.wait->empty()) deadline = monotonic_millis() + parse_duration(*flags.wait);
     StoreWaiter waiter(*store);
     auto outcome = waiter.wait(
         [&]() -> WaitCheck {
+          if (!flags.ignore_state && system_paused(*store)) return {};  // woken when the state changes
           WaitCheck check = queue.claimable(request);
           if (check.done) {
-            jobs = queue.claim(request);
+            jobs = gated_claim().value_or(std::vector<Job>{});
             check.done = !jobs.empty();
           }
           return check;
@@ -245,6 +261,7 @@ void add_claim(CLI::App& app, ToolContext& context) {
   claim->add_option("--lease", flags->lease, "Lease length (default 60s)");
   auto* wait = claim->add_option("--wait", flags->wait, "Block until a job is ready, at most DUR (default: forever)")
                    ->expected(0, 1);
+  claim->add_flag("--ignore-state", flags->ignore_state, "Claim even while the system is PAUSED");
   claim->callback([&context, flags, wait] { run_claim(context, *flags, wait->count() > 0); });
 }
 
@@ -595,7 +612,7 @@ int main(int argc, char** argv) {
   add_watch(app, context);
   add_admin(app, context);
   app.footer(
-      "Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy or full.\n"
+      "Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy, full or PAUSED.\n"
       "See sheratan-queue(1), sheratan-jsonl(5) and sheratan(7).");
   return run_tool(app, context, argc, argv);
 }

@@ -31,6 +31,9 @@ struct StoreWaiter::Loop {
     for (uv_handle_t* handle : {reinterpret_cast<uv_handle_t*>(&due_timer), reinterpret_cast<uv_handle_t*>(&sigint),
                                 reinterpret_cast<uv_handle_t*>(&sigterm)})
       uv_close(handle, nullptr);
+    // A wait() whose first check was done stopped the loop without running it; the
+    // stop flag would keep this run from closing anything. A NOWAIT run clears it.
+    uv_run(&loop, UV_RUN_NOWAIT);
     uv_run(&loop, UV_RUN_DEFAULT);  // the close callbacks free what the handles own
     uv_loop_close(&loop);
   }

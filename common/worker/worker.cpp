@@ -6,6 +6,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "state/state_machine.hpp"
 #include "worker/exec_run.hpp"
 
 namespace sheratan {
@@ -172,6 +173,10 @@ void Worker::report_and_claim() {
   }
   if (reports_.empty()) {
     // Nothing to report: a read decides whether a write transaction is worth taking.
+    if (note_paused(system_paused(store_))) {
+      after_pause();
+      return;
+    }
     WaitCheck check = queue_.claimable(claim_request(1));
     if (!check.done) {
       after_claim(0, check);
@@ -182,10 +187,16 @@ void Worker::report_and_claim() {
   reports_.clear();
   std::vector<PendingEvent> printed;
   std::vector<Job> claimed;
+  bool paused = false;
+  // The gate is read in the claim's transaction: nothing is leased after a pause commits.
+  auto gated_claim = [&] {
+    paused = system_paused(store_);
+    if (!paused) claimed = queue_.claim(claim_request(wanted));
+  };
   try {
     store_.write([&] {
       printed = apply_reports(batch);
-      claimed = queue_.claim(claim_request(wanted));
+      gated_claim();
     });
   } catch (const Error& error) {
     if (error.code() == ExitCode::unavailable) {
@@ -197,7 +208,7 @@ void Worker::report_and_claim() {
     printed = apply_one_by_one(batch);
     claimed.clear();
     try {
-      claimed = queue_.claim(claim_request(wanted));
+      store_.write(gated_claim);
     } catch (const Error& claim_error) {
       if (claim_error.code() != ExitCode::unavailable) throw;
       print_warning(std::string(claim_error.what()) + " (claiming again in 1s)");
@@ -206,6 +217,10 @@ void Worker::report_and_claim() {
     }
   }
   print_events(printed);
+  if (note_paused(paused)) {
+    after_pause();
+    return;
+  }
   for (auto& job : claimed) {
     ++claimed_total_;
     events_.job_event("claimed", job, Json{{"lease_until", format_rfc3339(job.lease_until.value_or(0))}});
@@ -218,6 +233,25 @@ void Worker::report_and_claim() {
     return;
   }
   after_claim(claimed.size(), queue_.claimable(claim_request(1)));
+}
+
+bool Worker::note_paused(bool paused) {
+  if (paused != paused_) {
+    paused_ = paused;
+    if (paused)
+      events_.worker_event("paused", Json{{"reason", "the system is PAUSED: claiming nothing until it changes"}});
+    else
+      events_.worker_event("resumed");
+  }
+  return paused;
+}
+
+void Worker::after_pause() {
+  // The store watch wakes the worker when anything commits, the state change included;
+  // no timer runs meanwhile. A --drain worker has no watch: it ends (exit 5).
+  uv_timer_stop(&due_timer_);
+  empty_claims_ = 0;
+  nothing_ready_ = true;
 }
 
 void Worker::after_claim(std::size_t claimed, const WaitCheck& check) {
@@ -428,11 +462,14 @@ void Worker::maybe_finish() {
   if (!running_.empty() || !queued_.empty() || !reports_.empty()) return;
   bool done = stopping_ || (options_.mode == WorkerMode::drain && nothing_ready_) ||
               (options_.mode == WorkerMode::once && claimed_total_ > 0);
-  if (done) {
-    finished_ = true;
-    // Ends the loop's turn even when this ran before its poll: else the poll would
-    // block, with nothing armed, until some event that never comes.
-    uv_stop(&loop_);
+  if (!done) return;
+  finished_ = true;
+  // libuv 1.44 runs due timers before it polls: without a stop, the UV_RUN_ONCE that
+  // ran this kick would go on to block in the poll with nothing left to wake it.
+  uv_stop(&loop_);
+  if (options_.mode == WorkerMode::drain && paused_ && !stopping_) {
+    print_warning("the system is PAUSED: drained nothing more (safe to run again)");
+    exit_status_ = to_int(ExitCode::unavailable);
   }
 }
 

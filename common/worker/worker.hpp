@@ -12,6 +12,8 @@
 // most about kPrefetchWindowMs of expected work, judged by how long recent runs took,
 // so that a stream of quick jobs costs one commit per batch while slow jobs are left
 // for other workers.
+// While the system is PAUSED (sheratan-state) it claims nothing: jobs it holds run
+// and are reported, and it sleeps until the store changes.
 // Promises: a result is reported with the lease token it was claimed with, so a
 // worker whose lease ran out can never complete a job handed to someone else; a job
 // released on shutdown does not spend an attempt.
@@ -81,6 +83,10 @@ class Worker {
   std::int64_t prefetch_target() const;
   void report_and_claim();
   void after_claim(std::size_t claimed, const WaitCheck& check);
+  /// Records whether the system is PAUSED (printing paused/resumed when it changes);
+  /// returns paused.
+  bool note_paused(bool paused);
+  void after_pause();
   void release_queued(const char* reason);
   void start_queued();
   void start(Job job);
@@ -132,6 +138,7 @@ class Worker {
   std::optional<double> average_run_ms_;  // moving average of recent runs, for prefetch
   int empty_claims_ = 0;                  // claims in a row that found nothing the check saw
   bool nothing_ready_ = false;
+  bool paused_ = false;  // the system was PAUSED at the last claim: nothing is claimed
   bool stopping_ = false;
   bool released_all_ = false;
   bool finished_ = false;

@@ -108,6 +108,7 @@ complete -c sheratan-queue -n '__sheratan_queue_using claim' -l kinds -x -d 'Onl
 complete -c sheratan-queue -n '__sheratan_queue_using claim' -s n -l limit -x -d 'Lease up to N jobs'
 complete -c sheratan-queue -n '__sheratan_queue_using claim' -l lease -x -d 'Lease length'
 complete -c sheratan-queue -n '__sheratan_queue_using claim' -l wait -d 'Block until a job is ready, at most DUR'
+complete -c sheratan-queue -n '__sheratan_queue_using claim' -l ignore-state -d 'Claim even while the system is PAUSED'
 
 # ack, fail, extend, release: a job id and its lease token
 complete -c sheratan-queue -n '__sheratan_queue_using ack fail extend release' -a '(__sheratan_queue_ids)' -d 'Job id'

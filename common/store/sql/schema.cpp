@@ -114,6 +114,64 @@ CREATE INDEX jobs_unready ON jobs(queue, status) WHERE status IN ('pending', 'le
 CREATE INDEX jobs_chain   ON jobs(chain, seq) WHERE chain IS NOT NULL;
 CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
 )sql",
+      // 3: the system state machine (sheratan-state) and the host registry with its probe
+      // results (sheratan-probe). A new store starts OPERATIONAL with a first event.
+      R"sql(
+CREATE TABLE state_events (
+  seq        INTEGER PRIMARY KEY,     -- the event's id: increasing, unique in the store
+  ts         INTEGER NOT NULL,
+  prev_state TEXT,                    -- NULL only for the first event
+  next_state TEXT NOT NULL CHECK (next_state IN
+               ('OPERATIONAL','DEGRADED','REFLECTIVE','RECOVERY','PAUSED')),
+  reason     TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+  actor      TEXT NOT NULL,
+  meta       TEXT NOT NULL DEFAULT '{}'  -- JSON object
+);
+CREATE INDEX state_events_by_ts ON state_events(ts);
+INSERT INTO state_events (ts, prev_state, next_state, reason, actor, meta)
+  VALUES (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), NULL, 'OPERATIONAL',
+          'store created', 'sheratan', '{}');
+
+CREATE TABLE hosts (
+  name         TEXT PRIMARY KEY,
+  url          TEXT NOT NULL,
+  path         TEXT NOT NULL,
+  expect_low   INTEGER NOT NULL,
+  expect_high  INTEGER NOT NULL,
+  critical     INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL,
+  status       TEXT NOT NULL DEFAULT 'unknown' CHECK (status IN ('unknown','up','degraded','down')),
+  status_since INTEGER,
+  latency_ms_ema REAL NOT NULL DEFAULT 750,
+  success_ema    REAL NOT NULL DEFAULT 0.85,
+  samples        INTEGER NOT NULL DEFAULT 0,
+  consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+  consecutive_successes INTEGER NOT NULL DEFAULT 0,
+  last_seen      INTEGER,             -- the last successful probe
+  last_probe     INTEGER,
+  last_error     TEXT,
+  cooldown_until INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE host_capabilities (
+  host TEXT NOT NULL REFERENCES hosts(name) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  cost INTEGER NOT NULL,              -- money units of 0.0001
+  PRIMARY KEY (kind, host)
+) WITHOUT ROWID;
+CREATE INDEX host_capabilities_by_host ON host_capabilities(host);
+
+CREATE TABLE probe_results (
+  seq         INTEGER PRIMARY KEY,
+  host        TEXT NOT NULL REFERENCES hosts(name) ON DELETE CASCADE,
+  ts          INTEGER NOT NULL,
+  ok          INTEGER NOT NULL,
+  http_status INTEGER,
+  latency_ms  INTEGER NOT NULL,
+  error       TEXT
+);
+CREATE INDEX probe_results_by_host ON probe_results(host, seq);
+)sql",
   };
   return migrations;
 }

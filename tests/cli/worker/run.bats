@@ -41,6 +41,13 @@ SH
   [ "$(q ls --status done --json | wc -l)" -eq 1 ]
 }
 
+@test "--drain with nothing ready exits at once" {
+  q push noop --delay 1h >/dev/null
+  run --separate-stderr timeout 10 "$W" --drain --quiet
+  assert_status 0
+  [ -z "$output" ]
+}
+
 @test "--exec: stdin is the job, the environment names it, stdout JSON is the result" {
   write_handler
   id=$(q push echo -p '{"x":1}' | jq -r .id)

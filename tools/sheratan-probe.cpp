@@ -1,0 +1,226 @@
+// sheratan-probe: the host registry and concurrent health probing. Each subcommand
+// parses its flags, calls common/probe/ and prints.
+#include "cli/app.hpp"
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "probe/probe_run.hpp"
+#include "probe/registry.hpp"
+#include "probe/selection.hpp"
+
+using namespace sheratan;
+
+namespace {
+
+Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const std::string& key,
+                        Millis fallback) {
+  auto text = context.config.text(flag, nullptr, key);
+  return text ? parse_duration(*text) : fallback;
+}
+
+DampingRules damping_rules(const ToolContext& context) {
+  DampingRules rules;
+  const Config& config = context.config;
+  rules.down_after = config.integer(std::nullopt, nullptr, "probe.down_after").value_or(rules.down_after);
+  rules.up_after = config.integer(std::nullopt, nullptr, "probe.up_after").value_or(rules.up_after);
+  rules.cooldown_ms = duration_setting(context, std::nullopt, "probe.cooldown", rules.cooldown_ms);
+  rules.slow_ms = duration_setting(context, std::nullopt, "probe.slow", rules.slow_ms);
+  return rules;
+}
+
+void print_line(const Json& line) {
+  write_json_line(line);
+  flush_output();
+}
+
+void add_add(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    HostSpec spec;
+    std::vector<std::string> capabilities;
+    std::optional<std::string> expect_status;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* add = app.add_subcommand("add", "Register a host (or replace its registration, keeping its stats)");
+  add->add_option("name", flags->spec.name, "Host name: letters, digits, .-_:")->required();
+  add->add_option("url", flags->spec.url, "Base URL, http:// or https://")->required();
+  add->add_option("-c,--capability", flags->capabilities, "KIND=COST it can run, cost as money (repeatable)")
+      ->allow_extra_args(false);
+  add->add_flag("--critical", flags->spec.critical, "The system is DEGRADED while this host is down");
+  add->add_option("--path", flags->spec.path, "Health path (default /health)");
+  add->add_option("--expect-status", flags->expect_status, "Healthy statuses: 200-299 (default) or one status");
+  add->callback([&context, flags] {
+    HostSpec spec = flags->spec;
+    for (const auto& text : flags->capabilities)
+      spec.capabilities.push_back(parse_capability(text));
+    if (flags->expect_status) std::tie(spec.expect_low, spec.expect_high) = parse_status_range(*flags->expect_status);
+    auto store = context.open_store();
+    HostRegistry registry(*store, context.clock);
+    print_line(registry.add(spec).to_json());
+  });
+}
+
+void add_rm(CLI::App& app, ToolContext& context) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* rm = app.add_subcommand("rm", "Remove hosts and their results");
+  rm->add_option("names", *names, "Host names")->required();
+  rm->callback([&context, names] {
+    auto store = context.open_store(false);
+    HostRegistry registry(*store, context.clock);
+    for (const auto& name : *names) {
+      if (registry.remove(name)) {
+        print_info("removed " + quote(name));
+      } else {
+        print_error("no host " + quote(name));
+        context.exit_status = to_int(ExitCode::failed);
+      }
+    }
+  });
+}
+
+void add_ls(CLI::App& app, ToolContext& context) {
+  auto* ls = app.add_subcommand("ls", "List hosts with their status and stats, by name");
+  ls->callback([&context] {
+    auto store = context.open_store(false);
+    HostRegistry registry(*store, context.clock);
+    RecordPrinter printer(context.output_format(),
+                          {"name", "url", "status", "critical", "latency_ms_ema", "success_ema", "samples"});
+    for (const auto& host : registry.list())
+      printer.print(host.to_json());
+    printer.finish();
+  });
+}
+
+void add_show(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    std::string name;
+    std::int64_t limit = 10;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* show = app.add_subcommand("show", "Show one host with its latest results");
+  show->add_option("name", flags->name, "Host name")->required();
+  show->add_option("-n,--limit", flags->limit, "Results shown, newest first (default 10)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+  show->callback([&context, flags] {
+    auto store = context.open_store(false);
+    HostRegistry registry(*store, context.clock);
+    auto host = registry.find(flags->name);
+    if (!host) fail(ExitCode::failed, "no host " + quote(flags->name));
+    Json out = host->to_json();
+    out["results"] = Json::array();
+    for (const auto& result : registry.results(flags->name, flags->limit))
+      out["results"].push_back(result.to_json());
+    print_line(out);
+  });
+}
+
+void add_status(CLI::App& app, ToolContext& context) {
+  auto* status = app.add_subcommand("status", "All hosts at a glance (a table on a terminal)");
+  status->callback([&context] {
+    auto store = context.open_store(false);
+    HostRegistry registry(*store, context.clock);
+    RecordPrinter printer(context.output_format(),
+                          {"name", "status", "critical", "since", "latency_ms", "success", "last_error"});
+    for (const auto& host : registry.list()) {
+      Json full = host.to_json();
+      printer.print(Json{{"name", full["name"]},
+                         {"status", full["status"]},
+                         {"critical", full["critical"]},
+                         {"since", full["status_since"]},
+                         {"latency_ms", full["latency_ms_ema"]},
+                         {"success", full["success_ema"]},
+                         {"last_error", full["last_error"]}});
+    }
+    printer.finish();
+  });
+}
+
+void add_run(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    bool once = false;
+    std::optional<std::string> interval, timeout;
+    std::optional<std::int64_t> concurrency;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* run = app.add_subcommand("run", "Probe every host at once, every interval (or --once); a JSON line per result");
+  run->add_flag("--once", flags->once, "One round, then exit (1 when a critical host is down)");
+  run->add_option("--interval", flags->interval, "Time from one round's start to the next's (default 30s)");
+  run->add_option("--timeout", flags->timeout, "Time a probe may take (default 2.5s)");
+  run->add_option("--concurrency", flags->concurrency, "Probes in flight at once (default 500)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000}));
+  run->callback([&context, flags] {
+    ProbeRunOptions options;
+    options.once = flags->once;
+    options.interval_ms = duration_setting(context, flags->interval, "probe.interval", options.interval_ms);
+    options.timeout_ms = duration_setting(context, flags->timeout, "probe.timeout", options.timeout_ms);
+    options.concurrency =
+        context.config.integer(flags->concurrency, nullptr, "probe.concurrency").value_or(options.concurrency);
+    options.retention = context.config.integer(std::nullopt, nullptr, "probe.retention").value_or(options.retention);
+    options.rules = damping_rules(context);
+    auto store = context.open_store();
+    const bool json = context.output_format() != OutputFormat::table;
+    ProbeRunner runner(*store, context.clock, options, [&](const RecordedResult& recorded) {
+      if (context.options.quiet && !json) return;
+      Json line = recorded.to_json();
+      if (json) {
+        write_json_line(line);
+      } else {
+        std::string text = line["host"].get<std::string>() + "  " + line["status"].get<std::string>() + "  " +
+                           std::to_string(recorded.result.latency_ms) + "ms";
+        if (recorded.result.error) text += "  " + *recorded.result.error;
+        std::fprintf(stdout, "%s\n", text.c_str());
+      }
+      flush_output();
+    });
+    context.exit_status = runner.run();
+  });
+}
+
+void add_best(CLI::App& app, ToolContext& context) {
+  auto kind = std::make_shared<std::string>();
+  auto* best = app.add_subcommand("best", "Rank the eligible hosts for a kind of job, best first, with their scores");
+  best->add_option("-k,--kind", *kind, "Kind of job")->required();
+  best->callback([&context, kind] {
+    auto store = context.open_store(false);
+    HostRegistry registry(*store, context.clock);
+    auto ranked = rank_candidates(registry.offering(*kind), context.clock.now());
+    RecordPrinter printer(context.output_format(),
+                          {"name", "score", "cost", "cost_part", "success_part", "latency_part", "url"});
+    std::string excluded;
+    for (const auto& candidate : ranked) {
+      if (candidate.eligible()) {
+        printer.print(candidate.to_json());
+        continue;
+      }
+      std::string why;
+      for (const auto& reason : candidate.excluded_because)
+        why += (why.empty() ? "" : ", ") + reason;
+      excluded += (excluded.empty() ? "" : "; ") + candidate.offer.host.spec.name + ": " + why;
+    }
+    printer.finish();
+    if (ranked.empty() || !ranked.front().eligible()) {
+      print_error("no eligible host for kind " + quote(*kind) + (excluded.empty() ? "" : " (" + excluded + ")"));
+      context.exit_status = to_int(ExitCode::failed);
+    }
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ToolContext context;
+  CLI::App app{
+      "sheratan-probe: the host registry and concurrent health probing.\n"
+      "Hosts are probed all at once; each has a damped status (up, degraded, down) and stats.",
+      "sheratan-probe"};
+  add_global_options(app, context.options, "sheratan-probe");
+  add_add(app, context);
+  add_rm(app, context);
+  add_ls(app, context);
+  add_show(app, context);
+  add_status(app, context);
+  add_run(app, context);
+  add_best(app, context);
+  app.footer(
+      "Exit status: 0 ok, 1 critical host down, none eligible or not found, 2 usage, 4 bad input, 5 busy.\n"
+      "See sheratan-probe(1) and sheratan(7).");
+  return run_tool(app, context, argc, argv);
+}
