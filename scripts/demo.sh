@@ -11,6 +11,7 @@ mkdir -p "$SHERATAN_ROOT/docs"
 cp "$src/README.md" "$SHERATAN_ROOT/docs/"
 q="$bin/sheratan-queue"
 w="$bin/sheratan-worker"
+st="$bin/sheratan-state"
 
 echo "== store: $SHERATAN_DB"
 echo "== push jobs (one from flags, the rest as JSON lines; the second line repeats a key)"
@@ -21,6 +22,9 @@ printf '%s\n' \
   "{\"kind\":\"write_file\",\"params\":{\"path\":\"notes.txt\",\"content\":\"hello\\n\"},\"depends_on\":[\"$first\"]}" \
   '{"kind":"shout","params":{"text":"jobs done"}}' |
   "$q" push --format table
+
+echo "== the system state of a new store (PAUSED would stop every claim)"
+"$st" get | jq -c '{state, since, reason}'
 
 echo "== work the built-in actions, four at a time, until nothing is ready (its events are JSON lines)"
 "$w" --drain --concurrency 4 --id demo-builtin | jq -r 'select(.job) | [.event, .kind, .job] | @tsv'
