@@ -21,11 +21,16 @@ large=${SHERATAN_BENCH_JOBS:-1000000}
   echo
   "$build/bench-worker" "$build" "$work" | tee "$work/worker.txt" | sed -n '/^| figure/,$p'
   echo
+  echo "sheratan-ledger:"
+  echo
+  "$build/bench-ledger" "$build" "$work/ledger" "${SHERATAN_BENCH_LEDGER_ENTRIES:-1000000}" |
+    tee "$work/ledger.txt" | sed -n '/^| figure/,$p'
+  echo
   echo "sheratan-probe and sheratan-state:"
   echo
   "$build/bench-probe" "$build" "$work" | tee "$work/probe.txt" | sed -n '/^| figure/,$p'
 } >"$work/report.md"
-sed '/^| figure/,$d' "$work/queue.txt" "$work/worker.txt" "$work/probe.txt"
+sed '/^| figure/,$d' "$work/queue.txt" "$work/worker.txt" "$work/ledger.txt" "$work/probe.txt"
 cp "$work/report.md" "$src/tests/bench/latest.md"
 # The README's performance section is this report, between its markers.
 python3 - "$src/README.md" "$work/report.md" <<'PY'

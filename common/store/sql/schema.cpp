@@ -172,6 +172,55 @@ CREATE TABLE probe_results (
 );
 CREATE INDEX probe_results_by_host ON probe_results(host, seq);
 )sql",
+      // 4: the ledger: accounts with their balances, the hash-chained journal (which is
+      // also the table of transfers), holds, and a replica's settings.
+      R"sql(
+CREATE TABLE ledger_accounts (
+  id             TEXT PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('user','worker','operator','system')),
+  allow_negative INTEGER NOT NULL,
+  balance        INTEGER NOT NULL DEFAULT 0,   -- money units of 0.0001
+  held           INTEGER NOT NULL DEFAULT 0,   -- sum of this account's pending holds
+  created_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO ledger_accounts (id, kind, allow_negative, created_at) VALUES
+  ('system:mint', 'system', 1, 0), ('system:operator', 'operator', 0, 0);
+
+CREATE TABLE ledger_journal (
+  seq        INTEGER PRIMARY KEY,   -- gap-free from 1
+  type       TEXT NOT NULL CHECK (type IN ('open','transfer','hold','post','void','expire')),
+  id         TEXT NOT NULL,         -- transfer or hold id; the account of an open
+  debit      TEXT,                  -- "from"
+  credit     TEXT,                  -- "to"
+  amount     INTEGER,
+  reason     TEXT,
+  job        TEXT,
+  kind       TEXT,                  -- the kind of an opened account
+  expires_at INTEGER,               -- a hold's expiry
+  ts         INTEGER NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE UNIQUE INDEX ledger_journal_ids ON ledger_journal(id, type);  -- an id once per type
+CREATE INDEX ledger_journal_debit ON ledger_journal(debit, seq) WHERE debit IS NOT NULL;
+CREATE INDEX ledger_journal_credit ON ledger_journal(credit, seq) WHERE credit IS NOT NULL;
+
+CREATE TABLE ledger_holds (
+  id         TEXT PRIMARY KEY,
+  debit      TEXT NOT NULL,
+  credit     TEXT NOT NULL,
+  amount     INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('pending','posted','voided','expired')),
+  posted     INTEGER                -- the amount a post moved
+) WITHOUT ROWID;
+CREATE INDEX ledger_holds_due ON ledger_holds(expires_at) WHERE status = 'pending';
+
+CREATE TABLE ledger_meta (
+  key   TEXT PRIMARY KEY,           -- 'replica_of': the writer a replica syncs from
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return migrations;
 }
