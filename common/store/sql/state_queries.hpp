@@ -29,7 +29,5 @@ inline constexpr std::string_view kDeadJobsSince =
 inline constexpr std::string_view kOldestReadyRunAt = "SELECT min(run_at) FROM jobs WHERE status = 'ready'";
 inline constexpr std::string_view kHostStatusCounts = "SELECT status, critical, name FROM hosts ORDER BY name";
 inline constexpr std::string_view kQuickCheck = "PRAGMA quick_check";
-inline constexpr std::string_view kLedgerTables =
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger%' ORDER BY name";
 
 }  // namespace sheratan::sql

@@ -202,12 +202,22 @@ st() { "$S" "$@"; }
   assert_contains "$stderr" "state.max_ready_age"
 }
 
+@test "reflect: a ledger journal altered in the store fails its check and the verdict" {
+  "$SHERATAN_BIN/sheratan-ledger" open alice >/dev/null
+  "$SHERATAN_BIN/sheratan-ledger" credit alice 10 >/dev/null
+  sqlite3 "$SHERATAN_DB" "UPDATE ledger_journal SET amount = 50000 WHERE seq = (SELECT max(seq) FROM ledger_journal)"
+  run --separate-stderr st reflect
+  assert_status 1
+  assert_json '(.checks[] | select(.name == "ledger") | .score == 0 and (.detail | startswith("verify failed: seq ")))'
+  assert_json '.verdict == "DEGRADED"'
+}
+
 @test "reflect: REFLECTIVE then OPERATIONAL on a healthy store, findings recorded" {
   q push noop >/dev/null
   run --separate-stderr st reflect
   assert_status 0
   assert_json '.score == 1 and .verdict == "OPERATIONAL" and (.checks | map(.name)) == ["integrity","ledger","queue","probes"]'
-  assert_json '.checks[0].detail == "ok" and .checks[1].skipped == true'
+  assert_json '.checks[0].detail == "ok" and .checks[1].skipped == false and .checks[1].score == 1'
   assert_json '.events[0].next_state == "REFLECTIVE" and .events[1].prev_state == "REFLECTIVE" and .events[1].next_state == "OPERATIONAL"'
   last=$(st history --limit 1)
   assert_json '.meta.score == 1 and (.reason | startswith("self-diagnosis: health 1.000"))' "$last"
@@ -219,7 +229,7 @@ st() { "$S" "$@"; }
   q fail "$(q ls --json | jq -r .id)" -t "$tok" -e boom >/dev/null
   run --separate-stderr st reflect
   assert_status 1
-  assert_json '.verdict == "DEGRADED" and .score == 0.875 and .checks[2].score == 0.5'
+  assert_json '.verdict == "DEGRADED" and .score == 0.9 and .checks[2].score == 0.5'
   # A table whose rows break its own schema: quick_check reports it.
   sqlite3 "$SHERATAN_DB" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
   sqlite3 "$SHERATAN_DB" "PRAGMA writable_schema=ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE t (x, y NOT NULL)' WHERE name = 't'"
