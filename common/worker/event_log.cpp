@@ -27,8 +27,9 @@ void EventLog::print(Json line) {
   } else {
     // A person at a terminal gets one short line: time, event, job, kind, what matters.
     std::string text = line["ts"].get<std::string>().substr(11, 12) + "  " + line["event"].get<std::string>();
-    for (const char* key : {"job", "kind", "error", "reason", "ms"})
+    for (const char* key : {"job", "kind", "error", "reason"})
       if (line.contains(key)) text += "  " + cell_text(line[key]);
+    if (line.contains("ms")) text += "  " + cell_text(line["ms"]) + " ms";
     text += '\n';
     std::fwrite(text.data(), 1, text.size(), stdout);
   }

@@ -265,3 +265,13 @@ SH
   assert_equal "$bg_status" 1
   grep -q "sheratan-worker: error: store error: no such table: jobs" "$dir/out.err"
 }
+
+@test "on a terminal: a short line per event (time, event, job, kind, what matters)" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  id=$(q push noop | jq -r .id)
+  run script -qec "$W --drain" /dev/null
+  assert_status 0
+  [[ "$output" =~ [0-9:.]{12}\ \ claimed\ \ $id\ \ noop ]]
+  [[ "$output" =~ [0-9:.]{12}\ \ done\ \ $id\ \ noop\ \ [0-9]+\ ms ]]
+  [[ "$output" != *'{"event"'* ]]
+}
