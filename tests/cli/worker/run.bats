@@ -240,23 +240,6 @@ SH
   assert_contains "$stderr" "no built-in action 'custom'"
 }
 
-@test "the man page lints clean" {
-  run mandoc -Tlint -Wwarning "$SHERATAN_SRC/man/man1/sheratan-worker.1"
-  assert_status 0
-  [ -z "$output" ]
-}
-
-@test "every long flag of --help is in the man page and in each completion file" {
-  local flag file missing=()
-  for flag in $("$W" --help | sed -n 's/^ *\(-[A-Za-z],\)\{0,1\}--\([a-z][a-z0-9-]*\).*/\2/p' | sort -u); do
-    grep -q -- "Fl -$flag" "$SHERATAN_SRC/man/man1/sheratan-worker.1" || missing+=("man:$flag")
-    for file in bash/sheratan-worker zsh/_sheratan-worker fish/sheratan-worker.fish; do
-      grep -q -- "$flag" "$SHERATAN_SRC/completions/$file" || missing+=("$file:$flag")
-    done
-  done
-  [ "${#missing[@]}" -eq 0 ] || { echo "missing: ${missing[*]}"; return 1; }
-}
-
 @test "a store that breaks under a running worker: it exits 1 naming the store's error" {
   bg_start "$dir/out" "$W" --id broken
   wait_until 10 has_inotify "$bg_pid"
