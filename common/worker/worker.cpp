@@ -17,9 +17,9 @@ Worker* worker_of(void* handle) {
   return static_cast<Worker*>(static_cast<uv_handle_t*>(handle)->data);
 }
 
-constexpr double kPrefetchWindowMs = 100;    // expected work a worker claims ahead
-constexpr int kEmptyClaimRounds = 4;         // claims that find nothing before waiting
-constexpr std::size_t kReportBatch = 128;    // results that are reported without delay
+constexpr double kPrefetchWindowMs = 100;     // expected work a worker claims ahead
+constexpr int kEmptyClaimRounds = 4;          // claims that find nothing before waiting
+constexpr std::size_t kReportBatch = 128;     // results that are reported without delay
 constexpr std::uint64_t kReportDelayMs = 25;  // the most a result waits for others
 
 /// How often leases are renewed: about a third of the lease, so that two renewals

@@ -168,8 +168,8 @@ int main(int argc, char** argv) {
   report("state wait wakes after a transition (median)", fmt(quantile(wakes, 0.5), "ms"), "incl. process exit",
          "≤ 5 ms");
   report("state wait wakes after a transition (p95)", fmt(quantile(wakes, 0.95), "ms"), "", "≤ 5 ms");
-  report("checks by an idle waiter in 1 s", std::to_string(idle_checks(dir / "idle.db")), "the first look and the one at the deadline",
-         "no wake-ups");
+  report("checks by an idle waiter in 1 s", std::to_string(idle_checks(dir / "idle.db")),
+         "the first look and the one at the deadline", "no wake-ups");
   print_table();
   return 0;
 }

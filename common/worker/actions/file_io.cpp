@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "cli/message.hpp"
@@ -91,7 +91,8 @@ void write_file_atomically(const Sandbox& root, std::string_view path, std::stri
 void append_to_file(const Sandbox& root, std::string_view path, std::string_view content) {
   UniqueFd file = root.open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_NONBLOCK, 0644);
   struct stat info {};
-  if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode)) refuse("path " + quote(path) + " is not a regular file");
+  if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode))
+    refuse("path " + quote(path) + " is not a regular file");
   write_all(file.get(), content, path);
   sync(file.get(), path);
 }

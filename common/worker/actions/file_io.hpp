@@ -10,7 +10,7 @@
 namespace sheratan {
 
 struct FileText {
-  std::string content;   // valid UTF-8 (invalid bytes become U+FFFD), cut at max_bytes
+  std::string content;     // valid UTF-8 (invalid bytes become U+FFFD), cut at max_bytes
   std::int64_t bytes = 0;  // the file's size
   bool truncated = false;
 };

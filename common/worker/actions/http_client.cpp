@@ -113,8 +113,7 @@ HttpResponse send_http(const HttpRequest& request, const std::atomic<bool>& stop
   if (code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT)
     refuse("url " + quote(request.url) + ": " + curl_easy_strerror(code));
   if (code == CURLE_ABORTED_BY_CALLBACK) throw ActionFailure("HTTP request stopped", true);
-  if (code != CURLE_OK)
-    throw ActionFailure(request.method + " " + request.url + ": " + curl_easy_strerror(code), true);
+  if (code != CURLE_OK) throw ActionFailure(request.method + " " + request.url + ": " + curl_easy_strerror(code), true);
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
 }

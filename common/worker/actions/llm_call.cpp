@@ -75,7 +75,8 @@ Json chat(const Json& params, const ActionContext& context, bool plan) {
   request.url = completions_url();
   request.body = body.dump();
   request.headers["Content-Type"] = "application/json";
-  if (std::string key = environment("SHERATAN_LLM_KEY"); !key.empty()) request.headers["Authorization"] = "Bearer " + key;
+  if (std::string key = environment("SHERATAN_LLM_KEY"); !key.empty())
+    request.headers["Authorization"] = "Bearer " + key;
   request.timeout_ms = context.timeout_ms;
   if (auto timeout = params.find("timeout"); timeout != params.end()) {
     try {

@@ -48,7 +48,8 @@ void Sandbox::check_relative(std::string_view path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == "..") refuse("path " + quote(path) + " contains '..': paths must stay inside the root");
     if (slash == std::string_view::npos) break;
     start = slash + 1;

@@ -54,11 +54,11 @@ TEST_CASE("credit, transfer and settle keep every invariant; verify agrees") {
   apply_line(*store, {{"op", "open"}, {"account", "alice"}});
   apply_line(*store, {{"op", "credit"}, {"account", "alice"}, {"amount", "1000"}});
   auto settled = apply_line(*store, {{"op", "settle"},
-                                {"job_id", "j1"},
-                                {"payer", "alice"},
-                                {"worker", "w1"},
-                                {"amount", "100"},
-                                {"margin", "0.10"}});
+                                     {"job_id", "j1"},
+                                     {"payer", "alice"},
+                                     {"worker", "w1"},
+                                     {"amount", "100"},
+                                     {"margin", "0.10"}});
   CHECK(settled.record["payout"] == "90.0000");
   CHECK(balance(*store, "alice") == 900 * kMoneyScale);
   CHECK(balance(*store, "w1") == 90 * kMoneyScale);
@@ -128,7 +128,8 @@ TEST_CASE("holds: post, void, expiry on the next write") {
   apply_line(*store, {{"op", "open"}, {"account", "a"}});
   apply_line(*store, {{"op", "open"}, {"account", "b"}});
   apply_line(*store, {{"op", "credit"}, {"account", "a"}, {"amount", "10"}});
-  apply_line(*store, {{"op", "hold"}, {"from", "a"}, {"to", "b"}, {"amount", "4"}, {"id", "h1"}, {"expires", "1s"}}, 1'000);
+  apply_line(*store, {{"op", "hold"}, {"from", "a"}, {"to", "b"}, {"amount", "4"}, {"id", "h1"}, {"expires", "1s"}},
+             1'000);
   CHECK(read_accounts(*store, {"a"}).at(0).held == 4 * kMoneyScale);
   // Not yet expired at 1.999 s; expired at 2 s.
   apply_line(*store, {{"op", "open"}, {"account", "c"}}, 1'999);
