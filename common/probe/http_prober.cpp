@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "cli/error.hpp"
+#include "net/curl_global.hpp"
 #include "sheratan_version.hpp"
 
 namespace sheratan {
@@ -42,8 +43,7 @@ HttpProber::HttpProber(uv_loop_t* loop, const Clock& clock, std::int64_t concurr
     : loop_(loop), clock_(clock), concurrency_(concurrency), timeout_ms_(timeout_ms), multi_(nullptr), timer_(nullptr) {
   if (concurrency_ < 1) fail(ExitCode::usage, "--concurrency must be at least 1");
   if (timeout_ms_ < 1) fail(ExitCode::usage, "--timeout must be positive");
-  static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (global != CURLE_OK) fail(ExitCode::failed, "cannot initialise libcurl");
+  ensure_curl_global();
   multi_ = curl_multi_init();
   if (!multi_) fail(ExitCode::failed, "cannot initialise libcurl");
   timer_ = new uv_timer_t;

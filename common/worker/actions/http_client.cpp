@@ -7,19 +7,12 @@
 #include <memory>
 
 #include "cli/message.hpp"
+#include "net/curl_global.hpp"
 #include "worker/actions/action.hpp"
 
 namespace sheratan {
 
 namespace {
-
-/// curl's process-wide set-up, once, before the first transfer (and undone at exit).
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-  CurlGlobal(const CurlGlobal&) = delete;
-  CurlGlobal& operator=(const CurlGlobal&) = delete;
-};
 
 struct EasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -71,7 +64,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }  // namespace
 
 HttpResponse send_http(const HttpRequest& request, const std::atomic<bool>& stop_requested) {
-  static CurlGlobal global;
+  ensure_curl_global();
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
   if (!easy) throw ActionFailure("cannot start an HTTP transfer", true);
   CURL* handle = easy.get();
