@@ -27,18 +27,6 @@ double run_tool(const std::vector<std::string>& args, const std::string& db, con
   return seconds;
 }
 
-double raw_batched_inserts_per_second(const fs::path& dir) {
-  auto store = fresh_store(dir / "raw.db");
-  store->exec("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT)");
-  const int count = 200'000;
-  auto start = std::chrono::steady_clock::now();
-  store->write([&] {
-    for (int i = 0; i < count; ++i)
-      store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
-  });
-  return count / seconds_since(start);
-}
-
 /// A store with two funded accounts and `entries` journal entries, written through
 /// the library in large transactions.
 void fill_store(const fs::path& path, std::int64_t entries) {

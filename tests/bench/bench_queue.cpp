@@ -28,18 +28,6 @@ double raw_fsync_transactions_per_second(const fs::path& dir) {
   return count / seconds_since(start);
 }
 
-double raw_batched_inserts_per_second(const fs::path& dir) {
-  auto store = fresh_store(dir / "raw.db");
-  store->exec("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT)");
-  const int count = 200'000;
-  auto start = std::chrono::steady_clock::now();
-  store->write([&] {
-    for (int i = 0; i < count; ++i)
-      store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
-  });
-  return count / seconds_since(start);
-}
-
 // ---- the queue's figures ------------------------------------------------------
 
 double push_from_pipe(const std::string& tool, const fs::path& dir, int jobs) {

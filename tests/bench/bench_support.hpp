@@ -70,6 +70,20 @@ inline std::unique_ptr<Store> fresh_store(const fs::path& path) {
   return Store::open(options);
 }
 
+/// The raw SQLite limit on this disk that write rates are held against: single-row
+/// inserts in one transaction, per second.
+inline double raw_batched_inserts_per_second(const fs::path& dir) {
+  auto store = fresh_store(dir / "raw.db");
+  store->exec("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT)");
+  const int count = 200'000;
+  auto start = std::chrono::steady_clock::now();
+  store->write([&] {
+    for (int i = 0; i < count; ++i)
+      store->use("INSERT INTO raw (payload) VALUES ('{\"n\":1}')").run();
+  });
+  return count / seconds_since(start);
+}
+
 /// Starts a program with stdin and stdout from files (nullptr: /dev/null) or, with
 /// stdout_fd >= 0, stdout on that descriptor.
 inline pid_t spawn(const std::vector<std::string>& args, const char* stdin_path, const char* stdout_path,
