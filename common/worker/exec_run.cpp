@@ -95,6 +95,7 @@ struct ExecRun::Handles {
   uv_pipe_t out{};
   uv_pipe_t err{};
   uv_timer_t kill_timer{};
+  std::uint64_t kill_grace_ms = 0;  // between SIGTERM and SIGKILL of the group
   int open = 0;
   bool exited = false;
   bool stopping = false;
@@ -170,8 +171,7 @@ ExecRun::ExecRun(uv_loop_t* loop, const std::string& command, const Job& job, Mi
   uv_pipe_init(loop, &h.err, 0);
   uv_timer_init(loop, &h.kill_timer);
   h.kill_timer.data = handles_;
-  // The kill grace travels with the timer: stop() reads it back from the repeat field.
-  uv_timer_set_repeat(&h.kill_timer, static_cast<std::uint64_t>(kill_grace));
+  h.kill_grace_ms = static_cast<std::uint64_t>(kill_grace);
   h.open = 4;
 
   UniqueFd stdin_file = job_as_file(job);
@@ -242,8 +242,7 @@ void ExecRun::stop() {
   h.stopping = true;
   h.kill_group(SIGTERM);
   uv_timer_start(
-      &h.kill_timer, [](uv_timer_t* timer) { handles_of(timer)->kill_group(SIGKILL); },
-      uv_timer_get_repeat(&h.kill_timer), 0);
+      &h.kill_timer, [](uv_timer_t* timer) { handles_of(timer)->kill_group(SIGKILL); }, h.kill_grace_ms, 0);
 }
 
 RunOutcome outcome_of_exit(std::int64_t exit_status, int term_signal, const std::string& out, const std::string& err,
