@@ -7,6 +7,10 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/sheratan-demo.XXXXXX")
 trap 'rm -rf "$demo"' EXIT
 export SHERATAN_DB="$demo/sheratan.db"
 export SHERATAN_ROOT="$demo/files" # file actions stay inside this folder
+# The admission policy: gate G2 admits the built-in actions and the kinds named here,
+# the kinds this site runs with --exec handlers.
+export SHERATAN_CONFIG="$demo/config.json"
+echo '{"gates":{"kinds":["shout"]}}' >"$SHERATAN_CONFIG"
 mkdir -p "$SHERATAN_ROOT/docs"
 cp "$src/README.md" "$SHERATAN_ROOT/docs/"
 q="$bin/sheratan-queue"
@@ -22,6 +26,13 @@ printf '%s\n' \
   "{\"kind\":\"write_file\",\"params\":{\"path\":\"notes.txt\",\"content\":\"hello\\n\"},\"depends_on\":[\"$first\"]}" \
   '{"kind":"shout","params":{"text":"jobs done"}}' |
   "$q" push --format table
+
+echo "== every job passes the admission gates G0-G4: a path out of the root is refused (exit 4) ..."
+"$q" push read_file --params '{"path":"../../etc/passwd"}' 2>&1 | head -1 || true
+echo "== ... and a shell job is held for review (quarantined), then rejected"
+held=$("$q" push shell --params '{"cmd":"rm -rf ~"}' --json | jq -r .id)
+"$q" review --json | jq -c '{id, kind, status, why: .gate.findings[-1].code}'
+"$q" reject "$held" --reason "no shells here" --actor demo --json | jq -c '{id, status}'
 
 echo "== the system state of a new store (PAUSED would stop every claim)"
 "$st" get | jq -c '{state, since, reason}'

@@ -8,6 +8,8 @@
 #include "cli/batch.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "gates/admission.hpp"
+#include "gates/reviewer.hpp"
 #include "json/canonical.hpp"
 #include "queue/ingest.hpp"
 #include "queue/queue.hpp"
@@ -124,30 +126,36 @@ Json job_from_flags(const PushFlags& flags) {
 void run_push(ToolContext& context, const PushFlags& flags) {
   auto store = context.open_store();
   JobQueue queue(*store, context.clock);
-  const JobDefaults defaults = defaults_from(context.config);
+  const Gates gates(GatePolicy::from_config(context.config));
+  const Admission admission(gates, JobSource::cli, defaults_from(context.config));
   const auto max_depth = context.config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
-  RecordPrinter printer(context.output_format(), {"id", "status", "duplicate"});
+  RecordPrinter printer(context.output_format(), {"id", "status", "duplicate", "verdict"});
   auto push_lines = [&](std::vector<InputLine>& lines) {
     std::vector<PushItem> items;
+    std::vector<Verdict> verdicts;
     items.reserve(lines.size());
+    verdicts.reserve(lines.size());
     const EpochMillis now = context.clock.now();
     for (auto& input : lines) {
-      try {
-        items.push_back({parse_job_spec(input.value, defaults, now), input.line});
-      } catch (const Error& error) {
-        throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
-      }
+      Admitted admitted = admission.admit(input.value, input.line, now);
+      items.push_back(std::move(admitted.item));
+      verdicts.push_back(admitted.report.verdict);
     }
     const bool json = context.output_format() == OutputFormat::json;
     std::string out;
-    for (const auto& outcome : queue.push(items, max_depth, now)) {
+    const auto outcomes = queue.push(items, max_depth, now);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const PushOutcome& outcome = outcomes[i];
       if (!json) {
-        printer.print(outcome.to_json());
+        Json record = outcome.to_json();
+        record["verdict"] = to_string(verdicts[i]);
+        printer.print(record);
         continue;
       }
-      // The hot path of a bulk push: ids and statuses need no escaping.
+      // The hot path of a bulk push: ids, statuses and verdicts need no escaping.
       out += R"({"id":")" + outcome.id + R"(","status":")" + std::string(to_string(outcome.status)) +
-             R"(","duplicate":)" + (outcome.duplicate ? "true}\n" : "false}\n");
+             R"(","duplicate":)" + (outcome.duplicate ? "true" : "false") + R"(,"verdict":")" +
+             std::string(to_string(verdicts[i])) + "\"}\n";
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();
@@ -574,7 +582,9 @@ void add_admin(CLI::App& app, ToolContext& context) {
     auto store = context.open_store();
     JobQueue queue(*store, context.clock);
     auto max_depth = context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
-    DropFolder folder(queue, ingest_flags->folder, defaults_from(context.config), max_depth, context.clock);
+    const Gates gates(GatePolicy::from_config(context.config));
+    const Admission admission(gates, JobSource::ingest, defaults_from(context.config));
+    DropFolder folder(queue, ingest_flags->folder, admission, max_depth, context.clock);
     ExitCode first_rejection = ExitCode::ok;
     auto report = [&](const IngestResult& result) {
       if (!result.accepted && first_rejection == ExitCode::ok) first_rejection = result.error_code;
@@ -589,6 +599,138 @@ void add_admin(CLI::App& app, ToolContext& context) {
       context.exit_status = to_int(first_rejection);
     }
   });
+}
+
+// ---- gate, review, approve, reject ------------------------------------------
+
+void add_gates(CLI::App& app, ToolContext& context) {
+  struct GateFlags {
+    std::string kind;
+    std::optional<std::string> params, source;
+  };
+  auto gate_flags = std::make_shared<GateFlags>();
+  auto* gate = app.add_subcommand("gate", "Dry run of the admission gates: print each job's report, change nothing");
+  gate->add_option("kind", gate_flags->kind, "Kind of the job (with no KIND, read JSON lines from stdin)");
+  gate->add_option("-p,--params", gate_flags->params, "Parameters as a JSON object");
+  gate->add_option("--source", gate_flags->source, "Judge as from cli (default), ingest, api or followup");
+  gate->callback([&context, gate_flags] {
+    const Gates gates(GatePolicy::from_config(context.config));
+    const JobSource source = parse_job_source(gate_flags->source.value_or("cli"));
+    const Admission admission(gates, source, defaults_from(context.config));
+    RecordPrinter printer(context.output_format(), {"line", "verdict", "action", "source", "findings"});
+    bool refused = false;
+    auto judge = [&](std::vector<InputLine>& lines) {
+      for (const auto& input : lines) {
+        GateReport report = admission.judge(input.value, context.clock.now());
+        refused = refused || report.verdict == Verdict::fail;
+        Json record = report.to_json();
+        record["line"] = input.line > 0 ? Json(input.line) : Json(nullptr);
+        printer.print(record);
+      }
+    };
+    if (!gate_flags->kind.empty()) {
+      Json job{{"kind", gate_flags->kind}};
+      if (gate_flags->params) job["params"] = parse_json_flag(*gate_flags->params, "--params");
+      std::vector<InputLine> one{{0, job}};
+      judge(one);
+    } else {
+      auto reader = stdin_reader("job");
+      if (for_each_input_batch(reader, kBatchLines, judge) == 0) fail(ExitCode::bad_input, "no jobs on standard input");
+    }
+    printer.finish();
+    if (refused) context.exit_status = to_int(ExitCode::bad_input);
+  });
+
+  struct ReviewFlags {
+    std::optional<std::string> reviewer, actor;
+    std::optional<std::int64_t> limit;
+  };
+  auto review_flags = std::make_shared<ReviewFlags>();
+  auto* review = app.add_subcommand("review", "List quarantined jobs with their reports, or let a reviewer decide");
+  review->add_option("--reviewer", review_flags->reviewer,
+                     "Command that decides each job (sh -c; job and report on stdin; default gates.reviewer)");
+  review->add_option("--actor", review_flags->actor, "Who decides (default reviewer:COMMAND)");
+  review->add_option("-n,--limit", review_flags->limit, "At most N jobs")->check(CLI::Range(1, 1'000'000));
+  review->callback([&context, review_flags] {
+    auto store = context.open_store(false);
+    JobQueue queue(*store, context.clock);
+    ListFilter filter;
+    filter.status = JobStatus::quarantined;
+    filter.limit = review_flags->limit;
+    const GatePolicy policy = GatePolicy::from_config(context.config);
+    const auto reviewer = review_flags->reviewer ? review_flags->reviewer : policy.reviewer;
+    if (!reviewer) {
+      const bool json = context.output_format() == OutputFormat::json;
+      RecordPrinter printer(context.output_format(), {"id", "kind", "source", "created_at", "why"});
+      queue.list(filter, [&](const Job& job) {
+        Json record = job.to_json();
+        if (!json && record["gate"].is_object() && !record["gate"]["findings"].empty()) {
+          const Json& first = record["gate"]["findings"].back();  // the decisive one comes last
+          record["why"] = first["gate"].get<std::string>() + " " + first["code"].get<std::string>();
+        }
+        printer.print(record);
+      });
+      printer.finish();
+      return;
+    }
+    std::vector<Job> waiting;
+    queue.list(filter, [&](const Job& job) { waiting.push_back(job); });
+    const std::string actor = review_flags->actor.value_or("reviewer:" + *reviewer);
+    RecordPrinter printer(context.output_format(), {"id", "decision", "status", "reason"});
+    for (const auto& job : waiting) {
+      Json input{{"job", job.to_json()}, {"report", job.to_json()["gate"]}};
+      ReviewDecision decision;
+      try {
+        decision = ask_reviewer(*reviewer, input, 60'000);
+      } catch (const Error& error) {
+        print_warning("job " + quote(job.id) + " stays quarantined: " + error.what());
+        context.exit_status = to_int(ExitCode::failed);
+        continue;
+      }
+      Job after;
+      try {
+        after = queue.review({job.id}, decision.approve, decision.reason, actor).front();
+      } catch (const Error& error) {
+        if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+        print_warning("job " + quote(job.id) + ": " + error.what());  // decided meanwhile, or purged
+        context.exit_status = to_int(ExitCode::failed);
+        continue;
+      }
+      printer.print(Json{{"id", job.id},
+                         {"decision", decision.approve ? "approve" : "reject"},
+                         {"reason", decision.reason},
+                         {"actor", actor},
+                         {"status", to_string(after.status)}});
+      flush_output();
+    }
+    printer.finish();
+  });
+
+  for (bool approve : {true, false}) {
+    struct DecideFlags {
+      std::vector<std::string> ids;
+      std::string reason;
+      std::optional<std::string> actor;
+    };
+    auto flags = std::make_shared<DecideFlags>();
+    auto* decide = app.add_subcommand(approve ? "approve" : "reject",
+                                      approve ? "Admit quarantined jobs: ready, pending or blocked as their "
+                                                "dependencies say"
+                                              : "Refuse quarantined jobs: canceled, their dependents blocked");
+    decide->add_option("ids", flags->ids, "Job ids")->required();
+    decide->add_option("--reason", flags->reason, "Why, recorded with the decision")->required();
+    decide->add_option("--actor", flags->actor, "Who decides (default $USER)");
+    decide->callback([&context, flags, approve] {
+      if (flags->reason.find_first_not_of(" \t\n") == std::string::npos)
+        fail(ExitCode::usage, "--reason must not be empty");
+      auto store = context.open_store(false);
+      JobQueue queue(*store, context.clock);
+      RecordPrinter printer(context.output_format(), kJobColumns);
+      for (const auto& job : queue.review(flags->ids, approve, flags->reason, flags->actor.value_or(default_actor())))
+        printer.print(job.to_json());
+      printer.finish();
+    });
+  }
 }
 
 }  // namespace
@@ -611,6 +753,7 @@ int main(int argc, char** argv) {
   add_stats(app, context);
   add_watch(app, context);
   add_admin(app, context);
+  add_gates(app, context);
   app.footer(
       "Exit status: 0 ok, 1 failed or nothing found, 2 usage, 3 conflict, 4 bad input, 5 busy, full or PAUSED.\n"
       "See sheratan-queue(1), sheratan-jsonl(5) and sheratan(7).");

@@ -17,11 +17,6 @@ namespace {
 
 const std::vector<std::string> kEventColumns = {"id", "ts", "prev_state", "next_state", "reason", "actor"};
 
-std::string default_actor() {
-  const char* user = std::getenv("USER");
-  return user && *user ? user : "operator";
-}
-
 Json parse_meta(const std::optional<std::string>& text) {
   if (!text) return Json::object();
   try {

@@ -49,6 +49,7 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.mode = flags.drain ? WorkerMode::drain : flags.once ? WorkerMode::once : WorkerMode::forever;
   options.chain.max_depth = config.integer(flags.max_chain_depth, nullptr, "worker.max_chain_depth").value_or(5);
   options.chain.max_jobs = config.integer(flags.max_chain_jobs, nullptr, "worker.max_chain_jobs").value_or(25);
+  options.gates = GatePolicy::from_config(config);
   return options;
 }
 

@@ -125,6 +125,11 @@ bool stdin_is_terminal() {
   return isatty(STDIN_FILENO) != 0;
 }
 
+std::string default_actor() {
+  const char* user = std::getenv("USER");
+  return user && *user ? user : "operator";
+}
+
 int run_tool(CLI::App& app, ToolContext& context, int argc, char** argv) {
   std::string tool = app.get_name();
   set_program_name(tool);
@@ -145,6 +150,7 @@ int run_tool(CLI::App& app, ToolContext& context, int argc, char** argv) {
       std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for usage.\n", tool.c_str(), error.what(), tool.c_str());
     else
       print_error(error.what());
+    if (!error.record().empty()) std::fprintf(stderr, "%s\n", error.record().c_str());
     return to_int(error.code());
   } catch (const std::exception& error) {
     print_error(error.what());

@@ -57,4 +57,7 @@ std::optional<std::string> nearest_word(const std::string& word, const std::vect
 /// True when stdin is a terminal (and so not a source of JSON lines).
 bool stdin_is_terminal();
 
+/// Who a recorded decision is from when --actor is not given: $USER, else "operator".
+std::string default_actor();
+
 }  // namespace sheratan

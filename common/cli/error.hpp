@@ -13,10 +13,15 @@ namespace sheratan {
 class Error : public std::runtime_error {
  public:
   Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// With a record for scripts (one JSON line), printed on stderr after the message.
+  Error(ExitCode code, const std::string& message, std::string record)
+      : std::runtime_error(message), code_(code), record_(std::move(record)) {}
   ExitCode code() const { return code_; }
+  const std::string& record() const { return record_; }
 
  private:
   ExitCode code_;
+  std::string record_;
 };
 
 [[noreturn]] inline void fail(ExitCode code, const std::string& message) {

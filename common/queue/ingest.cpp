@@ -32,12 +32,14 @@ fs::path move_into(const fs::path& file, const fs::path& folder) {
   return target;
 }
 
-void write_error_file(const fs::path& rejected, const std::string& error) {
+void write_error_file(const fs::path& rejected, const std::string& error, const Json& gate) {
   fs::path path = rejected;
   path.replace_filename(rejected.filename().string().substr(0, rejected.filename().string().size() - kSuffix.size()) +
                         ".error.json");
   std::ofstream out(path);
-  out << Json{{"file", rejected.filename().string()}, {"error", error}}.dump() << '\n';
+  Json record{{"file", rejected.filename().string()}, {"error", error}};
+  if (!gate.is_null()) record["gate"] = gate;
+  out << record.dump() << '\n';
 }
 
 }  // namespace
@@ -51,16 +53,20 @@ Json IngestResult::to_json() const {
   } else {
     out["error"] = error;
   }
+  if (!gate.is_null()) out["gate"] = gate;
   return out;
 }
 
-DropFolder::DropFolder(JobQueue& queue, fs::path folder, JobDefaults defaults, std::optional<std::int64_t> max_depth,
-                       const Clock& clock)
-    : queue_(queue), folder_(std::move(folder)), defaults_(std::move(defaults)), max_depth_(max_depth), clock_(clock) {
+DropFolder::DropFolder(JobQueue& queue, fs::path folder, const Admission& admission,
+                       std::optional<std::int64_t> max_depth, const Clock& clock)
+    : queue_(queue), folder_(std::move(folder)), admission_(admission), max_depth_(max_depth), clock_(clock) {
   if (!fs::is_directory(folder_)) fail(ExitCode::failed, "drop folder " + quote(folder_.string()) + " does not exist");
 }
 
-JobSpec DropFolder::spec_from_file(const Json& document, EpochMillis now) const {
+namespace {
+
+/// The job a drop file describes, as a push line for the gates.
+Json job_from_file(const Json& document) {
   Json job = Json::object();
   for (auto it = document.begin(); it != document.end(); ++it) {
     if (it.key() == "job_id") {
@@ -88,8 +94,10 @@ JobSpec DropFolder::spec_from_file(const Json& document, EpochMillis now) const 
     }
   }
   if (!job.contains("idempotency_key")) fail(ExitCode::bad_input, "field 'job_id' is required");
-  return parse_job_spec(job, defaults_, now);
+  return job;
 }
+
+}  // namespace
 
 std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   if (!is_job_file(name)) return std::nullopt;
@@ -103,9 +111,14 @@ std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   try {
     Json document = parse_json_object(text.str(), 0, "a drop file");
     const EpochMillis now = clock_.now();
-    PushItem item{spec_from_file(document, now), 0};
-    result.job = queue_.push({item}, max_depth_, now).front();
+    Admitted admitted = admission_.admit(job_from_file(document), 0, now);
+    if (admitted.report.verdict != Verdict::pass) result.gate = admitted.report.to_json();
+    result.job = queue_.push({admitted.item}, max_depth_, now).front();
     result.accepted = true;
+  } catch (const GateRefusal& refusal) {
+    result.error = refusal.what();
+    result.error_code = refusal.code();
+    result.gate = refusal.report();
   } catch (const Error& error) {
     if (error.code() == ExitCode::unavailable) throw;  // store busy or queue full: leave the file for later
     result.error = error.what();
@@ -116,7 +129,7 @@ std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   if (result.accepted) {
     move_into(file, folder_ / "ingested");
   } else {
-    write_error_file(move_into(file, folder_ / "rejected"), result.error);
+    write_error_file(move_into(file, folder_ / "rejected"), result.error, result.gate);
   }
   return result;
 }

@@ -3,12 +3,14 @@
 // a job with job_id as its idempotency key. The file then moves to DIR/ingested/, or to
 // DIR/rejected/ beside NAME.error.json saying why. A file is moved only after its job
 // committed, so a crash in between leaves it to be ingested again, as a duplicate.
+// Every file's job passes the admission gates with the source "ingest".
 
 #include <filesystem>
 #include <functional>
 #include <optional>
 
 #include "cli/exit_code.hpp"
+#include "gates/admission.hpp"
 #include "queue/queue.hpp"
 
 namespace sheratan {
@@ -19,13 +21,14 @@ struct IngestResult {
   std::optional<PushOutcome> job;
   std::string error;
   ExitCode error_code = ExitCode::ok;
+  Json gate;  // the gates' report: of an admitted job, or of a refused one; else null
   Json to_json() const;
 };
 
 class DropFolder {
  public:
-  DropFolder(JobQueue& queue, std::filesystem::path folder, JobDefaults defaults, std::optional<std::int64_t> max_depth,
-             const Clock& clock);
+  DropFolder(JobQueue& queue, std::filesystem::path folder, const Admission& admission,
+             std::optional<std::int64_t> max_depth, const Clock& clock);
 
   /// Ingests every *.job.json now in the folder, oldest name first.
   void ingest_all(const std::function<void(const IngestResult&)>& report);
@@ -36,10 +39,9 @@ class DropFolder {
   int watch(const std::function<void(const IngestResult&)>& report);
 
  private:
-  JobSpec spec_from_file(const Json& document, EpochMillis now) const;
   JobQueue& queue_;
   std::filesystem::path folder_;
-  JobDefaults defaults_;
+  const Admission& admission_;
   std::optional<std::int64_t> max_depth_;
   const Clock& clock_;
 };

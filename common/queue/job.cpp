@@ -9,10 +9,12 @@
 namespace sheratan {
 namespace {
 
-constexpr std::string_view kStatusNames[] = {"pending", "ready", "leased", "done", "dead", "canceled", "blocked"};
+constexpr std::string_view kStatusNames[] = {"pending", "ready",    "leased",  "done",
+                                             "dead",    "canceled", "blocked", "quarantined"};
+constexpr std::string_view kSourceNames[] = {"cli", "ingest", "api", "followup"};
 
 [[noreturn]] void bad_field(std::string_view field, const std::string& why) {
-  fail(ExitCode::bad_input, "field " + quote(field) + " " + why);
+  throw FieldError(std::string(field), "field " + quote(field) + " " + why);
 }
 
 std::string require_string(const Json& value, std::string_view field, std::size_t max_length = 256) {
@@ -50,8 +52,18 @@ std::string_view to_string(JobStatus status) {
 JobStatus parse_job_status(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kStatusNames); ++i)
     if (kStatusNames[i] == name) return static_cast<JobStatus>(i);
-  fail(ExitCode::usage,
-       "unknown status " + quote(name) + " (one of pending, ready, leased, done, dead, canceled, blocked)");
+  fail(ExitCode::usage, "unknown status " + quote(name) +
+                            " (one of pending, ready, leased, done, dead, canceled, blocked, quarantined)");
+}
+
+std::string_view to_string(JobSource source) {
+  return kSourceNames[static_cast<std::size_t>(source)];
+}
+
+JobSource parse_job_source(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kSourceNames); ++i)
+    if (kSourceNames[i] == name) return static_cast<JobSource>(i);
+  fail(ExitCode::usage, "unknown source " + quote(name) + " (one of cli, ingest, api, followup)");
 }
 
 bool is_terminal(JobStatus status) {
@@ -200,6 +212,8 @@ Json Job::to_json() const {
   out["result"] = result ? Json::parse(*result, nullptr, false) : Json(nullptr);
   out["result_hash"] = optional_json(result_hash);
   out["finished_at"] = optional_time(finished_at);
+  out["source"] = to_string(source);
+  out["gate"] = gate_report ? Json::parse(*gate_report, nullptr, false) : Json(nullptr);
   return out;
 }
 

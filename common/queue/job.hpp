@@ -2,7 +2,7 @@
 // The job model: what a client asks for (JobSpec) and what the store holds (Job).
 // Statuses, exactly: pending (delayed, backing off, or waiting for dependencies),
 // ready, leased, done, dead (attempts spent), canceled, blocked (a dependency ended
-// dead or canceled).
+// dead or canceled), quarantined (held by an admission gate until approved or rejected).
 
 #include <cstdint>
 #include <optional>
@@ -11,13 +11,21 @@
 #include <vector>
 
 #include "cli/duration.hpp"
+#include "cli/error.hpp"
 #include "cli/money.hpp"
 #include "cli/timestamp.hpp"
 #include "json/jsonl.hpp"
 
 namespace sheratan {
 
-enum class JobStatus { pending, ready, leased, done, dead, canceled, blocked };
+enum class JobStatus { pending, ready, leased, done, dead, canceled, blocked, quarantined };
+
+/// Where a job entered the queue. The entry point sets it; a job cannot name its own.
+enum class JobSource { cli, ingest, api, followup };
+
+std::string_view to_string(JobSource source);
+/// Throws Error(usage) listing the sources when the name is unknown.
+JobSource parse_job_source(std::string_view name);
 
 std::string_view to_string(JobStatus status);
 /// Throws Error(usage) listing the statuses when the name is unknown.
@@ -54,7 +62,18 @@ struct JobSpec {
   Json payload() const;
 };
 
-/// Parses one job from JSON (a push line). Throws Error(bad_input) naming the field:
+/// A bad field of a job: the message names it, and field() gives it to the gates' report.
+class FieldError : public Error {
+ public:
+  FieldError(std::string field, const std::string& message)
+      : Error(ExitCode::bad_input, message), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+/// Parses one job from JSON (a push line). Throws FieldError (bad_input) naming the field:
 /// unknown fields, wrong types, out-of-range values. `now` turns a delay into run_at.
 JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMillis now);
 
@@ -79,6 +98,8 @@ struct Job {
   std::optional<std::string> result;  // JSON text as stored
   std::optional<std::string> result_hash;
   std::optional<EpochMillis> finished_at;
+  JobSource source = JobSource::cli;
+  std::optional<std::string> gate_report;  // JSON text: the admission report of a WARN or PAUSE
 
   /// The JSON line the tools print for a job (see sheratan-jsonl(5)).
   Json to_json() const;

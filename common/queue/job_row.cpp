@@ -45,6 +45,8 @@ Job read_job(const Statement& row, int c) {
   job.result = row.optional_text(c + 24);
   job.result_hash = row.optional_text(c + 25);
   job.finished_at = row.optional_integer(c + 26);
+  job.source = parse_job_source(row.text_view(c + 27));
+  job.gate_report = row.optional_text(c + 28);
   return job;
 }
 

@@ -20,9 +20,17 @@
 
 namespace sheratan {
 
+/// A job to push, as an entry point admitted it (see gates/admission.hpp): the queue
+/// writes what the gates decided and does not judge again.
 struct PushItem {
+  PushItem() = default;
+  PushItem(JobSpec job, std::size_t input_line = 0) : spec(std::move(job)), line(input_line) {}
+
   JobSpec spec;
   std::size_t line = 0;  // input line, for messages; 0 when from flags
+  JobSource source = JobSource::cli;
+  bool quarantine = false;                 // the gates paused it: admitted as quarantined
+  std::optional<std::string> gate_report;  // JSON text, kept on the job (WARN or PAUSE)
 };
 
 struct PushOutcome {
@@ -112,6 +120,13 @@ class JobQueue {
   Job release(const LeaseRef& lease);
 
   Job cancel(const std::string& id, const std::string& reason);
+  /// Decides on quarantined jobs, all or none in one transaction: approve makes each
+  /// ready (or pending or blocked, as its run time and dependencies say), reject cancels
+  /// it and blocks its dependents. The decision is added to the job's report under
+  /// "review" and recorded in its events. Error(failed) for an unknown id,
+  /// Error(conflict) for a job that is not quarantined.
+  std::vector<Job> review(const std::vector<std::string>& ids, bool approve, const std::string& reason,
+                          const std::string& actor);
   Job retry(const std::string& id);
   ReapCounts reap();
   std::int64_t purge(Millis older_than);
@@ -131,7 +146,7 @@ class JobQueue {
  private:
   struct NewJob;
   void check_depth(const std::vector<PushItem>& items, std::int64_t max_depth);
-  PushOutcome admit(const JobSpec& spec, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
+  PushOutcome admit(const PushItem& item, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
                     std::unordered_map<std::string_view, std::size_t>& fresh_by_key);
   void write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now);
   void record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from, std::string_view to,

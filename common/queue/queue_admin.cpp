@@ -1,4 +1,4 @@
-// Operator actions on single jobs and on the whole queue: cancel, retry, purge.
+// Operator actions on single jobs and on the whole queue: cancel, retry, review, purge.
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "queue/job_row.hpp"
@@ -36,6 +36,41 @@ Job JobQueue::retry(const std::string& id) {
     record_event(job->seq, now, to_string(job->status), to_string(next), std::nullopt, "retried, attempts reset");
     unblock_dependents(job->seq, now);
     return job_by_seq(job->seq);
+  });
+}
+
+std::vector<Job> JobQueue::review(const std::vector<std::string>& ids, bool approve, const std::string& reason,
+                                  const std::string& actor) {
+  return store_.write([&] {
+    const EpochMillis now = clock_.now();
+    std::vector<Job> reviewed;
+    for (const auto& id : ids) {
+      auto job = find(id);
+      if (!job) sheratan::fail(ExitCode::failed, "no job " + quote(id));
+      if (job->status != JobStatus::quarantined)
+        sheratan::fail(ExitCode::conflict,
+                       "job " + quote(id) + " is " + std::string(to_string(job->status)) + ", not quarantined");
+      Json report = job->gate_report ? Json::parse(*job->gate_report, nullptr, false) : Json::object();
+      if (!report.is_object()) report = Json::object();
+      report["review"] = Json{{"decision", approve ? "approve" : "reject"},
+                              {"reason", reason},
+                              {"actor", actor},
+                              {"at", format_rfc3339(now)}};
+      const JobStatus next =
+          approve ? status_from_dependencies(job->seq, job->waiting_deps, job->run_at, now) : JobStatus::canceled;
+      auto update = store_.use(sql::kReviewed);
+      update.bind(1, job->seq).bind(2, to_string(next)).bind(3, report.dump()).bind(4, now);
+      if (approve)
+        update.bind_null(5);
+      else
+        update.bind(5, now);
+      update.run();
+      record_event(job->seq, now, "quarantined", to_string(next), std::nullopt,
+                   std::string(approve ? "approved" : "rejected") + " by " + actor + ": " + reason);
+      if (!approve) block_dependents(job->seq, now);
+      reviewed.push_back(job_by_seq(job->seq));
+    }
+    return reviewed;
   });
 }
 

@@ -18,6 +18,7 @@ struct JobQueue::NewJob {
   std::int64_t seq = 0;
   std::string id;
   const JobSpec* spec = nullptr;
+  const PushItem* item = nullptr;
   JobStatus status = JobStatus::ready;
   EpochMillis run_at = 0;
   std::int64_t waiting = 0;
@@ -28,6 +29,7 @@ struct JobQueue::NewJob {
 namespace {
 
 constexpr const char* kBlockedDetail = "a dependency ended dead or canceled";
+constexpr const char* kQuarantinedDetail = "held by an admission gate for review";
 
 }  // namespace
 
@@ -49,7 +51,7 @@ std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std:
     outcomes.reserve(items.size());
     for (const auto& item : items) {
       try {
-        outcomes.push_back(admit(item.spec, now, next_seq, fresh, fresh_by_key));
+        outcomes.push_back(admit(item, now, next_seq, fresh, fresh_by_key));
       } catch (const Error& error) {
         if (item.line == 0) throw;
         throw Error(error.code(), at_line(item.line, error.what()));
@@ -78,8 +80,9 @@ void JobQueue::check_depth(const std::vector<PushItem>& items, std::int64_t max_
   }
 }
 
-PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
+PushOutcome JobQueue::admit(const PushItem& item, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
                             std::unordered_map<std::string_view, std::size_t>& fresh_by_key) {
+  const JobSpec& spec = item.spec;
   std::optional<std::string> spec_hash;
   if (spec.idempotency_key) {
     spec_hash = canonical_hash(spec.payload());
@@ -103,6 +106,7 @@ PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& 
   }
   NewJob job;
   job.spec = &spec;
+  job.item = &item;
   job.spec_hash = std::move(spec_hash);
   // Dependencies: each must exist; a dead, canceled or blocked one blocks this job.
   bool blocked = false;
@@ -116,7 +120,8 @@ PushOutcome JobQueue::admit(const JobSpec& spec, EpochMillis now, std::int64_t& 
     if (status != JobStatus::done) ++job.waiting;
   }
   job.run_at = spec.run_at.value_or(now);
-  job.status = blocked                                 ? JobStatus::blocked
+  job.status = item.quarantine                         ? JobStatus::quarantined
+               : blocked                               ? JobStatus::blocked
                : (job.waiting > 0 || job.run_at > now) ? JobStatus::pending
                                                        : JobStatus::ready;
   job.seq = ++next_seq;
@@ -156,6 +161,8 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
                   insert.bind(base + 17, Json(spec.depends_on).dump());
                 insert.bind(base + 18, job.waiting).bind_static(base + 19, spec.idempotency_key);
                 insert.bind_static(base + 20, job.spec_hash).bind(base + 21, spec.cost);
+                insert.bind_static(base + 22, to_string(job.item->source));
+                insert.bind_static(base + 23, job.item->gate_report);
               });
   for (const auto& job : fresh)
     for (auto dependency : job.dependencies)
@@ -166,6 +173,8 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
                 insert.bind_static(base + 4, to_string(job.status)).bind_null(base + 5);
                 if (job.status == JobStatus::blocked)
                   insert.bind_static(base + 6, kBlockedDetail);
+                else if (job.status == JobStatus::quarantined)
+                  insert.bind_static(base + 6, kQuarantinedDetail);
                 else
                   insert.bind_null(base + 6);
               });

@@ -45,8 +45,8 @@ ChainState read_chain(JobQueue& queue, const Job& parent) {
   return chain;
 }
 
-/// A follow-up as a job to push; throws Error(bad_input) naming what is wrong.
-JobSpec followup_spec(const Job& parent, const ChainState& chain, const Json& item, EpochMillis now) {
+/// A follow-up as a push line for the gates; throws Error(bad_input) naming what is wrong.
+Json followup_job(const Job& parent, const ChainState& chain, const Json& item) {
   if (!item.is_object()) fail(ExitCode::bad_input, std::string("is a ") + json_type_name(item) + ", not an object");
   for (auto it = item.begin(); it != item.end(); ++it)
     if (it.key() != "kind" && it.key() != "params" && it.key() != "priority" && it.key() != "timeout")
@@ -62,13 +62,11 @@ JobSpec followup_spec(const Job& parent, const ChainState& chain, const Json& it
   spec["depends_on"] = Json::array({parent.id});
   if (spec.contains("kind") && spec["kind"].is_string() && spec["params"].is_object())
     spec["idempotency_key"] = followup_key(parent.id, spec["kind"].get<std::string>(), spec["params"]);
-  JobDefaults defaults;
-  defaults.queue = parent.spec.queue;
-  return parse_job_spec(spec, defaults, now);
+  return spec;
 }
 
 Json enqueue_followups(JobQueue& queue, const Job& parent, const Json& result, const ChainLimits& limits,
-                       ChainState& chain, EpochMillis now) {
+                       const Gates& gates, ChainState& chain, EpochMillis now) {
   Json record{{"id", chain.id}, {"depth", chain.depth + 1}, {"enqueued", Json::array()}, {"duplicates", 0}};
   const Json& jobs = result.contains("jobs") ? result["jobs"] : Json();
   if (!jobs.is_array()) {
@@ -83,29 +81,38 @@ Json enqueue_followups(JobQueue& queue, const Job& parent, const Json& result, c
     record["ended"] = "depth limit " + std::to_string(limits.max_depth) + " reached";
     return record;
   }
+  JobDefaults defaults;
+  defaults.queue = parent.spec.queue;
+  const Admission admission(gates, JobSource::followup, defaults);
   std::vector<PushItem> items;
   std::int64_t dropped = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    JobSpec spec;
+    Admitted admitted;
     try {
-      spec = followup_spec(parent, chain, jobs[i], now);
+      admitted = admission.admit(followup_job(parent, chain, jobs[i]), 0, now);
+    } catch (const GateRefusal& refusal) {
+      record["ended"] = "follow-up " + std::to_string(i + 1) + ": " + refusal.what();
+      record["gate"] = refusal.report();
+      return record;  // nothing of a refused request is enqueued
     } catch (const Error& error) {
       record["ended"] = "follow-up " + std::to_string(i + 1) + ": " + error.what();
       return record;  // nothing of a malformed request is enqueued
     }
-    if (!chain.keys.insert(*spec.idempotency_key).second) {
+    if (!chain.keys.insert(*admitted.item.spec.idempotency_key).second) {
       record["duplicates"] = record["duplicates"].get<std::int64_t>() + 1;
     } else if (chain.followups + static_cast<std::int64_t>(items.size()) >= limits.max_jobs) {
       ++dropped;
     } else {
-      items.push_back({std::move(spec), 0});
+      items.push_back(std::move(admitted.item));
     }
   }
   for (const auto& outcome : queue.push(items, std::nullopt)) {
-    if (outcome.duplicate)
+    if (outcome.duplicate) {
       record["duplicates"] = record["duplicates"].get<std::int64_t>() + 1;
-    else
+    } else {
       record["enqueued"].push_back(outcome.id);
+      if (outcome.status == JobStatus::quarantined) record["quarantined"].push_back(outcome.id);
+    }
   }
   if (dropped > 0)
     record["ended"] = "job limit " + std::to_string(limits.max_jobs) + " reached: " + std::to_string(dropped) +
@@ -124,13 +131,14 @@ bool is_lcp_envelope(const Json& result) {
          result.contains("type") && result["type"].is_string();
 }
 
-Json apply_chain(JobQueue& queue, const Job& parent, Json& result, const ChainLimits& limits, EpochMillis now) {
+Json apply_chain(JobQueue& queue, const Job& parent, Json& result, const ChainLimits& limits, const Gates& gates,
+                 EpochMillis now) {
   if (!is_lcp_envelope(result)) return nullptr;
   const std::string type = result["type"].get<std::string>();
   ChainState chain = read_chain(queue, parent);
   Json record;
   if (type == "followup_jobs") {
-    record = enqueue_followups(queue, parent, result, limits, chain, now);
+    record = enqueue_followups(queue, parent, result, limits, gates, chain, now);
   } else if (type == "final_answer") {
     record = Json{{"id", chain.id}, {"closed", true}, {"canceled", Json::array()}};
     for (const auto& id : chain.unfinished) {

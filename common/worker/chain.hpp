@@ -12,11 +12,15 @@
 // (in one result or by a re-run of the parent), is enqueued once.
 // Limits: children deeper than max_depth, or past max_jobs follow-ups in one chain,
 // are not enqueued, and the chain ends with the reason recorded.
+// Follow-ups pass the admission gates with the source "followup": a refused one ends the
+// chain (nothing of that result is enqueued, the report is kept under "gate"); a paused
+// one is enqueued quarantined and listed under "quarantined".
 // What happened is recorded in the parent's result under "chain".
 
 #include <optional>
 #include <string>
 
+#include "gates/admission.hpp"
 #include "json/jsonl.hpp"
 #include "queue/queue.hpp"
 #include "worker/options.hpp"
@@ -33,6 +37,7 @@ bool is_lcp_envelope(const Json& result);
 /// transaction: pushes follow-ups or cancels the rest of a closed chain. Adds the
 /// record to result["chain"] and returns it; null when the result is no envelope.
 /// Call it before acking the parent, in the same transaction.
-Json apply_chain(JobQueue& queue, const Job& parent, Json& result, const ChainLimits& limits, EpochMillis now);
+Json apply_chain(JobQueue& queue, const Job& parent, Json& result, const ChainLimits& limits, const Gates& gates,
+                 EpochMillis now);
 
 }  // namespace sheratan

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/duration.hpp"
+#include "gates/policy.hpp"
 
 namespace sheratan {
 
@@ -35,6 +36,7 @@ struct WorkerOptions {
   std::optional<std::string> exec;  // run every job with this command (sh -c)
   WorkerMode mode = WorkerMode::forever;
   ChainLimits chain;
+  GatePolicy gates = GatePolicy::defaults();  // follow-ups pass the admission gates
 };
 
 }  // namespace sheratan

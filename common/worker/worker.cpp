@@ -31,7 +31,12 @@ std::uint64_t renewal_interval(Millis lease_ms) {
 }  // namespace
 
 Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog& events)
-    : store_(store), clock_(clock), options_(std::move(options)), events_(events), queue_(store, clock) {
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      events_(events),
+      queue_(store, clock),
+      gates_(options_.gates) {
   if (options_.concurrency < 1) fail(ExitCode::usage, "--concurrency must be at least 1");
   if (options_.lease_ms < 1) fail(ExitCode::usage, "--lease must be positive");
   if (!options_.exec) {

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "gates/gates.hpp"
 #include "queue/queue.hpp"
 #include "store/store_watch.hpp"
 #include "worker/action_run.hpp"
@@ -121,6 +122,7 @@ class Worker {
   WorkerOptions options_;
   EventLog& events_;
   JobQueue queue_;
+  Gates gates_;  // follow-ups of chains pass them
   std::unique_ptr<Sandbox> root_;
 
   uv_loop_t loop_{};

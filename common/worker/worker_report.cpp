@@ -19,7 +19,7 @@ std::vector<Worker::PendingEvent> Worker::apply_reports(std::vector<Report>& bat
     Json result = report.outcome.result;
     Json record;
     try {
-      record = apply_chain(queue_, report.job, result, options_.chain, now);
+      record = apply_chain(queue_, report.job, result, options_.chain, gates_, now);
     } catch (const Error& error) {
       if (error.code() == ExitCode::unavailable) throw;
       // A follow-up the queue refuses (an idempotency collision) ends the chain, not the job.

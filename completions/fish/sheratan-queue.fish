@@ -83,6 +83,10 @@ complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a retry -d 'Put
 complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a reap -d 'Return jobs whose lease expired'
 complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a purge -d 'Delete ended jobs'
 complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a ingest -d 'Turn drop files into jobs'
+complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a gate -d 'Dry run of the admission gates'
+complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a review -d 'List quarantined jobs, or let a reviewer decide'
+complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a approve -d 'Admit quarantined jobs'
+complete -c sheratan-queue -n __sheratan_queue_needs_subcommand -a reject -d 'Refuse quarantined jobs'
 
 # push
 complete -c sheratan-queue -n '__sheratan_queue_using push' -s p -l params -x -d 'Parameters as a JSON object'
@@ -119,7 +123,7 @@ complete -c sheratan-queue -n '__sheratan_queue_using fail' -l no-retry -d 'End 
 complete -c sheratan-queue -n '__sheratan_queue_using extend' -l lease -x -d 'New lease length from now'
 
 # ls
-complete -c sheratan-queue -n '__sheratan_queue_using ls' -s s -l status -x -a 'pending ready leased done dead canceled blocked' -d 'Only jobs in this status'
+complete -c sheratan-queue -n '__sheratan_queue_using ls' -s s -l status -x -a 'pending ready leased done dead canceled blocked quarantined' -d 'Only jobs in this status'
 complete -c sheratan-queue -n '__sheratan_queue_using ls' -l queue -x -d 'Only jobs of this queue'
 complete -c sheratan-queue -n '__sheratan_queue_using ls' -l kind -x -d 'Only jobs of this kind'
 complete -c sheratan-queue -n '__sheratan_queue_using ls' -s l -l label -x -d 'Only jobs with label KEY=VALUE'
@@ -143,3 +147,12 @@ complete -c sheratan-queue -n '__sheratan_queue_using purge' -l older-than -x -d
 complete -c sheratan-queue -n '__sheratan_queue_using ingest' -x -a '(__fish_complete_directories)'
 complete -c sheratan-queue -n '__sheratan_queue_using ingest' -l watch -d 'Go on, taking new files as they are written'
 complete -c sheratan-queue -n '__sheratan_queue_using ingest' -l max-depth -x -d 'Backpressure limit, as for push'
+
+# gate, review, approve, reject
+complete -c sheratan-queue -n '__sheratan_queue_using gate' -s p -l params -x -d 'Parameters as a JSON object'
+complete -c sheratan-queue -n '__sheratan_queue_using gate' -l source -x -a 'cli ingest api followup' -d 'Judge as from this entry point'
+complete -c sheratan-queue -n '__sheratan_queue_using review' -l reviewer -x -a '(__fish_complete_command)' -d 'Command that decides each job'
+complete -c sheratan-queue -n '__sheratan_queue_using review approve reject' -l actor -x -d 'Who decides'
+complete -c sheratan-queue -n '__sheratan_queue_using review' -s n -l limit -x -d 'At most N jobs'
+complete -c sheratan-queue -n '__sheratan_queue_using approve reject' -l reason -x -d 'Why, recorded with the decision'
+complete -c sheratan-queue -n '__sheratan_queue_using approve reject' -a '(__sheratan_queue_ids)' -d 'Job id'

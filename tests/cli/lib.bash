@@ -4,6 +4,9 @@
 # $SHERATAN_DB=$dir/s.db (not created yet) and a config path $SHERATAN_CONFIG that
 # does not exist unless a test writes it. Nothing from the caller's environment that
 # would change the tools' behaviour leaks in.
+# Admission gate G2 admits any kind that is not forbidden (SHERATAN_GATES_KINDS='*'),
+# as a site with --exec handlers for its kinds would: tests name kinds freely. The
+# gates' own tests unset it.
 #
 # Waiting: never `sleep`. Wait for an event with `wait_until SECONDS COMMAND...`
 # (a poll with a short step and a deadline), or with the tool's own blocking.
@@ -17,7 +20,7 @@ setup() {
   dir=$(mktemp -d "${BATS_TMPDIR:-/tmp}/sheratan-cli.XXXXXX")
   unset SHERATAN_QUEUE SHERATAN_QUEUE_MAX_DEPTH SHERATAN_BUSY_TIMEOUT SHERATAN_SYNC \
     XDG_DATA_HOME XDG_CONFIG_HOME
-  export SHERATAN_DB="$dir/s.db" SHERATAN_CONFIG="$dir/config.json" HOME="$dir"
+  export SHERATAN_DB="$dir/s.db" SHERATAN_CONFIG="$dir/config.json" HOME="$dir" SHERATAN_GATES_KINDS='*'
   BG_PIDS=()
 }
 

@@ -9,7 +9,7 @@ namespace sheratan::sql {
 #define SHERATAN_JOB_COLUMNS                                                                           \
   "seq, id, kind, queue, params, labels, priority, status, run_at, created_at, updated_at, attempts, " \
   "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, idempotency_key, "  \
-  "cost, worker, lease_token, lease_until, error, result, result_hash, finished_at"
+  "cost, worker, lease_token, lease_until, error, result, result_hash, finished_at, source, gate_report"
 
 inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
 
@@ -18,8 +18,8 @@ inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kInsertJobPrefix =
     "INSERT INTO jobs (seq, id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
     "updated_at, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, "
-    "idempotency_key, spec_hash, cost) VALUES ";
-inline constexpr int kInsertJobColumns = 21;
+    "idempotency_key, spec_hash, cost, source, gate_report) VALUES ";
+inline constexpr int kInsertJobColumns = 23;
 inline constexpr std::string_view kInsertEventPrefix =
     "INSERT INTO job_events (job_seq, ts, from_status, to_status, worker, detail) VALUES ";
 inline constexpr int kInsertEventColumns = 6;
@@ -105,6 +105,9 @@ inline constexpr std::string_view kSetStatus = "UPDATE jobs SET status = ?2, upd
 inline constexpr std::string_view kCancel =
     "UPDATE jobs SET status = 'canceled', lease_token = NULL, lease_until = NULL, finished_at = ?2, "
     "updated_at = ?2 WHERE seq = ?1";
+// Review of a quarantined job: the report, with the decision added, replaces the old one.
+inline constexpr std::string_view kReviewed =
+    "UPDATE jobs SET status = ?2, gate_report = ?3, updated_at = ?4, finished_at = ?5 WHERE seq = ?1";
 inline constexpr std::string_view kResetForRetry =
     "UPDATE jobs SET status = ?2, attempts = 0, error = NULL, finished_at = NULL, run_at = ?3, updated_at = ?3, "
     "lease_token = NULL, lease_until = NULL WHERE seq = ?1";

@@ -221,6 +221,58 @@ CREATE TABLE ledger_meta (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 5: admission gates. The jobs table is rebuilt (the pattern of migration 2) for the
+      // status 'quarantined', and gains the job's source (the entry point that admitted it)
+      // and the gates' report of a WARN or PAUSE verdict. Rows, seqs and indexes are kept.
+      R"sql(
+CREATE TABLE jobs_v5 (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  kind            TEXT NOT NULL,
+  queue           TEXT NOT NULL,
+  params          TEXT NOT NULL,
+  labels          TEXT NOT NULL,
+  chain           TEXT,
+  priority        INTEGER NOT NULL,
+  status          TEXT NOT NULL CHECK (status = 'pending' OR status = 'ready' OR status = 'leased' OR
+                    status = 'done' OR status = 'dead' OR status = 'canceled' OR status = 'blocked' OR
+                    status = 'quarantined'),
+  run_at          INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  max_attempts    INTEGER NOT NULL,
+  timeout_ms      INTEGER NOT NULL,
+  backoff_ms      INTEGER NOT NULL,
+  backoff_max_ms  INTEGER NOT NULL,
+  depends_on      TEXT NOT NULL,
+  waiting_deps    INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT,
+  spec_hash       TEXT,
+  cost            INTEGER,
+  worker          TEXT,
+  lease_token     TEXT,
+  lease_until     INTEGER,
+  error           TEXT,
+  result          TEXT,
+  result_hash     TEXT,
+  finished_at     INTEGER,
+  source          TEXT NOT NULL DEFAULT 'cli' CHECK (source = 'cli' OR source = 'ingest' OR
+                    source = 'api' OR source = 'followup'),
+  gate_report     TEXT              -- JSON: the admission report of a WARN or PAUSE verdict
+);
+INSERT INTO jobs_v5 SELECT *, 'cli', NULL FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v5 RENAME TO jobs;
+CREATE UNIQUE INDEX jobs_by_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_ready   ON jobs(queue, priority DESC, seq) WHERE status = 'ready';
+CREATE INDEX jobs_due     ON jobs(run_at) WHERE status = 'pending' AND waiting_deps = 0;
+CREATE INDEX jobs_leases  ON jobs(lease_until) WHERE status = 'leased';
+CREATE INDEX jobs_unready ON jobs(queue, status) WHERE status IN ('pending', 'leased');
+CREATE INDEX jobs_chain   ON jobs(chain, seq) WHERE chain IS NOT NULL;
+CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX jobs_quarantined ON jobs(seq) WHERE status = 'quarantined';
+)sql",
   };
   return migrations;
 }

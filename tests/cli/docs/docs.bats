@@ -131,7 +131,7 @@ long_flags() {
   COMP_WORDS=(sheratan-queue ls --status '')
   COMPREPLY=()
   _sheratan_queue
-  [ "${COMPREPLY[*]}" = "pending ready leased done dead canceled blocked" ]
+  [ "${COMPREPLY[*]}" = "pending ready leased done dead canceled blocked quarantined" ]
   COMP_WORDS=(sheratan-queue push --priority '')
   COMPREPLY=()
   _sheratan_queue
@@ -141,7 +141,7 @@ long_flags() {
 @test "bash completion: job ids come from the store" {
   PATH="$SHERATAN_BIN:$PATH"
   local id
-  id=$(sheratan-queue push docs-test --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+  id=$(sheratan-queue push noop --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
   [ -n "$id" ]
   source "${completions[0]}"
   COMP_WORDS=(sheratan-queue show '')

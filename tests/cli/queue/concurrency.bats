@@ -3,7 +3,7 @@
 
 setup() {
   dir=$(mktemp -d)
-  export SHERATAN_DB="$dir/s.db" HOME="$dir" SHERATAN_CONFIG="$dir/none.json"
+  export SHERATAN_DB="$dir/s.db" HOME="$dir" SHERATAN_CONFIG="$dir/none.json" SHERATAN_GATES_KINDS='*'
   q="$SHERATAN_BIN/sheratan-queue"
 }
 

@@ -22,17 +22,17 @@ push_bad() {
 
 # ---- push from flags and from stdin -----------------------------------------
 
-@test "push KIND prints one JSON line {id,status,duplicate} and stores the job with defaults" {
-  run --separate-stderr q push read_file
+@test "push KIND prints one JSON line {id,status,duplicate,verdict} and stores the job with defaults" {
+  run --separate-stderr q push read_file -p '{"path":"a.txt"}'
   assert_status 0
   assert_equal "$(wc -l <<<"$output")" 1
-  assert_json 'keys == ["duplicate","id","status"]'
+  assert_json 'keys == ["duplicate","id","status","verdict"] and .verdict == "PASS"'
   assert_json '.status == "ready" and .duplicate == false and (.id | length) > 0'
   id=$(jq -r .id <<<"$output")
   run q show "$id"
   assert_status 0
   assert_json ".id == \"$id\""
-  assert_json '.kind == "read_file" and .queue == "default" and .priority == 10 and .params == {}'
+  assert_json '.kind == "read_file" and .queue == "default" and .priority == 10 and .params == {"path":"a.txt"} and .source == "cli" and .gate == null'
   assert_json '.labels == {} and .depends_on == [] and .attempts == 0 and .max_attempts == 5'
   assert_json '.timeout == "5m" and .backoff == "500ms" and .cost == null and .idempotency_key == null'
 }

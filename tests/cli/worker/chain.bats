@@ -8,7 +8,10 @@ W="$SHERATAN_BIN/sheratan-worker"
 
 # A handler that answers with envelopes: params.reply is printed as the result, with
 # "{{n}}" in it replaced by params.n + 1 (for chains that recurse).
+# The follow-ups here are of made-up kinds, which gate G0 would quarantine for review
+# (gates.bats tests that): this site's policy lets any follow-up kind through.
 setup_handler() {
+  echo '{"gates":{"followup_kinds":["*"]}}' >"$SHERATAN_CONFIG"
   cat >"$dir/lcp.sh" <<'SH'
 jq -c '(.params.n // 0) as $n | .params.reply | walk(if . == "{{n}}" then $n + 1 else . end)'
 SH
@@ -84,5 +87,5 @@ SH
     {"kind":"s"},{"params":{}}]}}' | jq -r .id)
   drain
   [ "$(q ls --chain "$root" --json | wc -l)" -eq 1 ]
-  assert_json '.status == "done" and (.result.chain.ended | startswith("follow-up 2: field '"'kind'"' is required"))' "$(q show "$root")"
+  assert_json '.status == "done" and (.result.chain.ended | startswith("follow-up 2: refused by gate G1 schema: field '"'kind'"' is required"))' "$(q show "$root")"
 }

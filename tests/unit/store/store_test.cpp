@@ -128,7 +128,7 @@ TEST_CASE("Store::open migrates to the latest schema and reopens", "[store]") {
   CHECK(text_pragma(*reopened, "PRAGMA journal_mode") == "wal");
 }
 
-TEST_CASE("migration 2 keeps the rows of a version-1 store and still checks statuses", "[store]") {
+TEST_CASE("migrations 2 and 5 keep the rows of a version-1 store and still check statuses", "[store]") {
   TempDir dir;
   const std::string path = dir.file("s.db");
   {
@@ -148,9 +148,15 @@ TEST_CASE("migration 2 keeps the rows of a version-1 store and still checks stat
   CHECK(integer_query(*store, "PRAGMA user_version") ==
         static_cast<std::int64_t>(sheratan::schema_migrations().size()));
   CHECK(integer_query(*store, "SELECT seq FROM jobs WHERE id = 'j-7' AND params = '{\"n\":1}'") == 7);
-  CHECK(integer_query(*store, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'") == 8);
+  CHECK(integer_query(*store, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'") == 9);
+  // Migration 5: a job from before the gates came in from the command line, unjudged.
+  CHECK(integer_query(*store, "SELECT count(*) FROM jobs WHERE seq = 7 AND source = 'cli' AND gate_report IS NULL") ==
+        1);
   Error error = error_of([&] { store->exec("UPDATE jobs SET status = 'bogus' WHERE seq = 7"); });
   CHECK_THAT(error.what(), Catch::Matchers::Contains("CHECK constraint failed"));
+  store->exec("UPDATE jobs SET status = 'quarantined' WHERE seq = 7");
+  Error source = error_of([&] { store->exec("UPDATE jobs SET source = 'output' WHERE seq = 7"); });
+  CHECK_THAT(source.what(), Catch::Matchers::Contains("CHECK constraint failed"));
 }
 
 TEST_CASE("Store::open refuses a store with a newer schema", "[store]") {
