@@ -10,7 +10,12 @@ CMAKE_FLAGS ?=
 DEPS := build-essential cmake pkg-config libcli11-dev libsqlite3-dev nlohmann-json3-dev \
         libuv1-dev libsodium-dev libcurl4-openssl-dev catch2 bats jq sqlite3 mandoc python3 procps time strace
 
-.PHONY: all deps build build-asan run test test-fast test-asan bench install clean format
+# The fuzzers need clang and its runtime; only `make fuzz` installs them.
+FUZZ_DEPS := clang libclang-rt-dev
+FUZZ      ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build build-asan run test test-fast test-asan bench fuzz install clean format
 
 all: build
 
@@ -50,6 +55,20 @@ test-fast: build
 bench: build
 	tests/bench/run.sh $(BUILD)
 
+# Each libFuzzer target runs FUZZ_SECONDS on a copy of its seeds (tests/fuzz/TARGET/);
+# a crash is written to $(FUZZ)/ and makes this fail: add it to
+# tests/fuzz/TARGET/regressions/, where `make test` replays it from then on.
+fuzz:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) $(FUZZ_DEPS)"
+	[ -f $(FUZZ)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSHERATAN_FUZZ=ON -DSHERATAN_WERROR=OFF -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzz-jsonl fuzz-gates
+	for target in jsonl gates; do \
+	  mkdir -p $(FUZZ)/corpus-$$target && cp -n tests/fuzz/$$target/corpus/* $(FUZZ)/corpus-$$target/ && \
+	  $(FUZZ)/fuzz-$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(FUZZ)/$$target- $(FUZZ)/corpus-$$target tests/fuzz/$$target/regressions || exit 1; \
+	done
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -57,4 +76,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -75,10 +75,7 @@ void reject_unknown_fields(const Json& line, std::initializer_list<const char*> 
 
 Json parse_json_flag(const std::string& text, const char* flag) {
   try {
-    require_shallow_json(text);
-    return Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    fail(ExitCode::bad_input, std::string(flag) + ": " + describe_parse_error(error));
+    return parse_json_text(text);
   } catch (const Error& error) {
     fail(error.code(), std::string(flag) + ": " + error.what());
   }

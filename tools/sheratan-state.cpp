@@ -19,14 +19,14 @@ const std::vector<std::string> kEventColumns = {"id", "ts", "prev_state", "next_
 
 Json parse_meta(const std::optional<std::string>& text) {
   if (!text) return Json::object();
+  Json meta;
   try {
-    require_shallow_json(*text);
-    Json meta = Json::parse(*text);
-    if (!meta.is_object()) fail(ExitCode::bad_input, "--meta must be a JSON object");
-    return meta;
-  } catch (const Json::parse_error& error) {
-    fail(ExitCode::bad_input, "--meta: " + describe_parse_error(error));
+    meta = parse_json_text(*text);
+  } catch (const Error& error) {
+    fail(error.code(), std::string("--meta: ") + error.what());
   }
+  if (!meta.is_object()) fail(ExitCode::bad_input, "--meta must be a JSON object");
+  return meta;
 }
 
 /// --since: an RFC 3339 time, or a duration meaning that long ago.

@@ -44,6 +44,10 @@ inline constexpr int kMaxJsonDepth = 128;
 /// Throws Error(bad_input) when text nests arrays and objects deeper than kMaxJsonDepth.
 void require_shallow_json(std::string_view text);
 
+/// Parses text as one JSON value. Throws Error(bad_input) for malformed JSON, nesting
+/// past kMaxJsonDepth, or a number out of range.
+Json parse_json_text(const std::string& text);
+
 /// Parses text as one JSON object; errors name the line (0 = no line number).
 Json parse_json_object(const std::string& text, std::size_t line, const char* what = "input");
 

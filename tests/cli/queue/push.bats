@@ -238,6 +238,14 @@ push_bad() {
   assert_equal "$(job_count)" 1
 }
 
+@test "bad input: a number too large for a double, on a line and in --params (found by fuzzing)" {
+  push_bad '{"kind":"a","params":{"n":1e400}}'
+  assert_contains "$stderr" "line 2: number overflow parsing '1e400'"
+  run --separate-stderr q push a --params '{"n":-1e999}'
+  assert_status 4
+  assert_contains "$stderr" "--params: number overflow"
+}
+
 @test "a 10 MB params string is accepted whole, not a crash" {
   python3 -c 'import json; print(json.dumps({"kind": "big", "params": {"s": "x" * (10 * 1024 * 1024)}}))' >"$dir/big.jsonl"
   run --separate-stderr q push <"$dir/big.jsonl"
