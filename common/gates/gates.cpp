@@ -54,24 +54,56 @@ Finding finding(const char* gate, const char* code, Verdict verdict, std::string
   return Finding{gate, code, verdict, std::move(field), std::move(message)};
 }
 
-/// Calls visit(field, text) for every string inside value, naming it by its path.
-template <typename Visit>
-bool each_string(const Json& value, const std::string& field, const Visit& visit) {
-  if (value.is_string()) return visit(field, value.get_ref<const std::string&>());
-  if (value.is_object()) {
-    for (auto it = value.begin(); it != value.end(); ++it)
-      if (!each_string(it.value(), field + "." + it.key(), visit)) return false;
-  } else if (value.is_array()) {
-    for (std::size_t i = 0; i < value.size(); ++i)
-      if (!each_string(value[i], field + "[" + std::to_string(i) + "]", visit)) return false;
+struct PhraseHit {
+  const Json* value = nullptr;  // the string it was found in
+  const std::string* phrase = nullptr;
+};
+
+/// Searches every string inside value, depth first, for the first soft and the first
+/// hard phrase; stops at a hard one. Field names are made only for a hit (field_of).
+void find_phrases(const Json& value, const PhraseSet& phrases, PhraseHit& soft, PhraseHit& hard) {
+  if (value.is_string()) {
+    PhraseSet::Found found = phrases.find_in(value.get_ref<const std::string&>());
+    if (found.soft && !soft.value) soft = {&value, found.soft};
+    if (found.hard) hard = {&value, found.hard};
+    return;
   }
-  return true;
+  if (value.is_structured())
+    for (const auto& child : value) {
+      find_phrases(child, phrases, soft, hard);
+      if (hard.value) return;
+    }
+}
+
+/// The name of target inside value, as "params.a[2].b", found by address.
+bool field_of(const Json& value, const Json* target, std::string& field) {
+  if (&value == target) return true;
+  const std::size_t length = field.size();
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      field += "." + it.key();
+      if (field_of(it.value(), target, field)) return true;
+      field.resize(length);
+    }
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      field += "[" + std::to_string(i) + "]";
+      if (field_of(value[i], target, field)) return true;
+      field.resize(length);
+    }
+  }
+  return false;
 }
 
 }  // namespace
 
 Gates::Gates(GatePolicy policy)
-    : policy_(std::move(policy)), hard_(policy_.hard_phrases), soft_(policy_.soft_phrases) {}
+    : policy_(std::move(policy)),
+      followup_kinds_(policy_.followup_kinds),
+      kinds_(policy_.kinds),
+      forbidden_kinds_(policy_.forbidden_kinds),
+      path_params_(policy_.path_params.begin(), policy_.path_params.end()),
+      phrases_(policy_.hard_phrases, policy_.soft_phrases) {}
 
 GateReport Gates::judge(const Json& job, JobSource source, const JobDefaults& defaults, EpochMillis now,
                         std::optional<JobSpec>& spec) const {
@@ -99,7 +131,7 @@ GateReport Gates::judge(const Json& job, JobSource source, const JobDefaults& de
 // G0 (after G1, which it needs for the kind): a follow-up is made from a job's result,
 // the original's output zone; unreviewed, it may only be of the kinds the policy allows.
 void Gates::source_zone(const JobSpec& spec, const std::string& kind_name, JobSource source, GateReport& report) const {
-  if (source == JobSource::followup && !kind_matches(kind_name, policy_.followup_kinds))
+  if (source == JobSource::followup && !followup_kinds_.contains(kind_name))
     report.add(finding("G0", "followup_kind", Verdict::pause, "kind",
                        "a follow-up of kind " + quote(spec.kind) +
                            " comes from a job's result and needs review (gates.followup_kinds)"));
@@ -145,22 +177,22 @@ void Gates::schema(const Json& job, const JobDefaults& defaults, EpochMillis now
 }
 
 void Gates::kind(const JobSpec& spec, const std::string& kind_name, GateReport& report) const {
-  if (kind_matches(kind_name, policy_.forbidden_kinds)) {
+  if (forbidden_kinds_.contains(kind_name)) {
     report.add(finding("G2", "kind_forbidden", Verdict::pause, "kind",
                        "kind " + quote(spec.kind) + " is forbidden (gates.forbidden_kinds)"));
     return;
   }
-  if (!find_action(spec.kind) && !kind_matches(kind_name, policy_.kinds))
+  if (!find_action(spec.kind) && !kinds_.contains(kind_name))
     report.add(finding("G2", "kind_not_allowed", Verdict::fail, "kind",
                        "kind " + quote(spec.kind) +
                            " is neither a built-in action nor in gates.kinds (the kinds of --exec handlers)"));
 }
 
 void Gates::paths(const JobSpec& spec, GateReport& report) const {
-  for (const auto& name : policy_.path_params) {
-    auto found = spec.params.find(name);
-    if (found == spec.params.end() || found->is_null()) continue;
-    const std::string field = "params." + name;
+  // A job has a few params and the policy a dozen path names: look each param up.
+  for (auto param = spec.params.begin(); param != spec.params.end(); ++param) {
+    if (param->is_null() || !path_params_.count(param.key())) continue;
+    const std::string field = "params." + param.key();
     auto check = [&](const std::string& where, const Json& value) {
       if (!value.is_string()) {
         report.add(finding("G3", "path_type", Verdict::fail, where,
@@ -172,10 +204,10 @@ void Gates::paths(const JobSpec& spec, GateReport& report) const {
       if (problem) report.add(Finding{"G3", problem->code, Verdict::fail, where, problem->message});
       return !problem;
     };
-    if (found->is_array()) {
-      for (std::size_t i = 0; i < found->size(); ++i)
-        if (!check(field + "[" + std::to_string(i) + "]", (*found)[i])) return;
-    } else if (!check(field, *found)) {
+    if (param->is_array()) {
+      for (std::size_t i = 0; i < param->size(); ++i)
+        if (!check(field + "[" + std::to_string(i) + "]", (*param)[i])) return;
+    } else if (!check(field, *param)) {
       return;
     }
   }
@@ -190,22 +222,28 @@ void Gates::escalation(const JobSpec& spec, GateReport& report) const {
                            std::to_string(policy_.max_patch_ops) + " (gates.max_patch_ops)"));
     return;
   }
-  bool warned = false;
-  auto search = [&](const std::string& field, const std::string& text) {
-    if (const std::string* phrase = hard_.find_in(text)) {
-      report.add(finding("G4", "hard_phrase", Verdict::pause, field,
-                         "field " + quote(field) + " says " + quote(*phrase) + " (gates.hard_phrases)"));
-      return false;
-    }
-    if (!warned)
-      if (const std::string* phrase = soft_.find_in(text)) {
-        report.add(finding("G4", "soft_phrase", Verdict::warn, field,
-                           "field " + quote(field) + " says " + quote(*phrase) + " (gates.soft_phrases)"));
-        warned = true;
-      }
-    return true;
+  // One pass over every string of params, then labels. A warning goes on record
+  // first, beside a pause that follows.
+  PhraseHit soft, hard;
+  find_phrases(spec.params, phrases_, soft, hard);
+  if (!hard.value) find_phrases(spec.labels, phrases_, soft, hard);
+  auto name_of = [&](const Json* value) {
+    std::string field = "params";
+    if (field_of(spec.params, value, field)) return field;
+    field = "labels";
+    field_of(spec.labels, value, field);
+    return field;
   };
-  if (each_string(spec.params, "params", search)) each_string(spec.labels, "labels", search);
+  if (soft.value) {
+    const std::string field = name_of(soft.value);
+    report.add(finding("G4", "soft_phrase", Verdict::warn, field,
+                       "field " + quote(field) + " says " + quote(*soft.phrase) + " (gates.soft_phrases)"));
+  }
+  if (hard.value) {
+    const std::string field = name_of(hard.value);
+    report.add(finding("G4", "hard_phrase", Verdict::pause, field,
+                       "field " + quote(field) + " says " + quote(*hard.phrase) + " (gates.hard_phrases)"));
+  }
 }
 
 }  // namespace sheratan

@@ -4,6 +4,8 @@
 //   G0 source zone, G1 schema, G2 kind, G3 paths, G4 escalation.
 
 #include <optional>
+#include <string>
+#include <unordered_set>
 
 #include "gates/phrases.hpp"
 #include "gates/policy.hpp"
@@ -32,8 +34,9 @@ class Gates {
   void escalation(const JobSpec& spec, GateReport& report) const;
 
   GatePolicy policy_;
-  PhraseSet hard_;
-  PhraseSet soft_;
+  KindSet followup_kinds_, kinds_, forbidden_kinds_;
+  std::unordered_set<std::string> path_params_;
+  PhraseSet phrases_;
 };
 
 }  // namespace sheratan

@@ -31,31 +31,55 @@ std::vector<std::string> words_of(std::string_view text) {
   return words;
 }
 
-PhraseSet::PhraseSet(const std::vector<std::string>& phrases) {
-  for (const auto& written : phrases) {
-    Phrase phrase{words_of(written), written};
-    if (phrase.words.empty()) continue;
-    by_first_word_[phrase.words.front()].push_back(phrases_.size());
-    phrases_.push_back(std::move(phrase));
-  }
+PhraseSet::PhraseSet(const std::vector<std::string>& hard, const std::vector<std::string>& soft) {
+  for (const auto& written : hard)
+    add(written, true);
+  for (const auto& written : soft)
+    add(written, false);
 }
 
-const std::string* PhraseSet::find_in(std::string_view text) const {
-  if (phrases_.empty()) return nullptr;
-  const auto words = words_of(text);
-  for (std::size_t at = 0; at < words.size(); ++at) {
+void PhraseSet::add(const std::string& written, bool hard) {
+  Phrase phrase{words_of(written), written, hard};
+  if (phrase.words.empty()) return;
+  by_first_word_[phrase.words.front()].push_back(phrases_.size());
+  phrases_.push_back(std::move(phrase));
+}
+
+PhraseSet::Found PhraseSet::find_in(std::string_view text) const {
+  Found found;
+  if (phrases_.empty()) return found;
+  // Words as views into one lowered copy; both buffers keep their capacity from one
+  // call to the next, so that a push of many jobs allocates nothing here.
+  thread_local std::string lowered;
+  thread_local std::vector<std::string_view> words;
+  lowered.assign(text);
+  for (auto& c : lowered)
+    c = lower(static_cast<unsigned char>(c));
+  words.clear();
+  for (std::size_t at = 0; at < lowered.size();) {
+    if (!is_word_byte(static_cast<unsigned char>(lowered[at]))) {
+      ++at;
+      continue;
+    }
+    std::size_t end = at;
+    while (end < lowered.size() && is_word_byte(static_cast<unsigned char>(lowered[end])))
+      ++end;
+    words.emplace_back(lowered.data() + at, end - at);
+    at = end;
+  }
+  for (std::size_t at = 0; at < words.size() && !found.hard; ++at) {
     auto candidates = by_first_word_.find(words[at]);
     if (candidates == by_first_word_.end()) continue;
     for (auto index : candidates->second) {
       const Phrase& phrase = phrases_[index];
-      if (at + phrase.words.size() > words.size()) continue;
+      if (at + phrase.words.size() > words.size() || (phrase.hard ? found.hard : found.soft)) continue;
       bool match = true;
       for (std::size_t i = 1; i < phrase.words.size() && match; ++i)
         match = words[at + i] == phrase.words[i];
-      if (match) return &phrase.written;
+      if (match) (phrase.hard ? found.hard : found.soft) = &phrase.written;
     }
   }
-  return nullptr;
+  return found;
 }
 
 }  // namespace sheratan

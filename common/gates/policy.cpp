@@ -134,8 +134,18 @@ std::string normalised_kind(std::string_view kind) {
   return out;
 }
 
-bool kind_matches(const std::string& normalised, const std::vector<std::string>& patterns) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
+KindSet::KindSet(const std::vector<std::string>& patterns) {
+  for (const auto& pattern : patterns) {
+    if (pattern.find_first_of("*?[") == std::string::npos)
+      names_.insert(pattern);
+    else
+      globs_.push_back(pattern);
+  }
+}
+
+bool KindSet::contains(const std::string& normalised) const {
+  if (names_.count(normalised)) return true;
+  return std::any_of(globs_.begin(), globs_.end(), [&](const std::string& pattern) {
     return fnmatch(pattern.c_str(), normalised.c_str(), FNM_NOESCAPE) == 0;
   });
 }

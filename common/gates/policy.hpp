@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "cli/config.hpp"
@@ -36,8 +37,18 @@ struct GatePolicy {
 
 /// A kind as the gates compare it: lower case, with '-', '.' and ' ' read as '_'.
 std::string normalised_kind(std::string_view kind);
-/// Whether a normalised kind matches one of the patterns (shell patterns; the policy's
-/// kind lists hold them normalised).
-bool kind_matches(const std::string& normalised, const std::vector<std::string>& patterns);
+/// A list of kinds and shell patterns (normalised, as the policy holds them), asked
+/// once per job: plain names are looked up in a hash set, only real patterns go
+/// through fnmatch(3).
+class KindSet {
+ public:
+  explicit KindSet(const std::vector<std::string>& patterns);
+  /// Whether a normalised kind is in the set.
+  bool contains(const std::string& normalised) const;
+
+ private:
+  std::unordered_set<std::string> names_;
+  std::vector<std::string> globs_;
+};
 
 }  // namespace sheratan

@@ -32,7 +32,7 @@ void check_report(const GateReport& report) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Gates gates(GatePolicy::defaults());
-  static const PhraseSet phrases(GatePolicy::defaults().hard_phrases);
+  static const PhraseSet phrases(GatePolicy::defaults().hard_phrases, GatePolicy::defaults().soft_phrases);
   const std::string text(reinterpret_cast<const char*>(data), size);
   (void)check_path(text, gates.policy().forbidden_paths, true);
   (void)check_path(text, gates.policy().forbidden_paths, false);

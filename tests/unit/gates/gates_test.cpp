@@ -48,18 +48,22 @@ Config config_of(const char* json) {
 }  // namespace
 
 TEST_CASE("phrases match whole words in any case, across punctuation", "[gates]") {
-  PhraseSet set({"force", "self modify", "ignore policy"});
-  CHECK(set.find_in("use --force now") != nullptr);
-  CHECK(set.find_in("FORCE") != nullptr);
-  CHECK(set.find_in("we enforce rules") == nullptr);
-  CHECK(set.find_in("forced") == nullptr);
-  CHECK(*set.find_in("please Self-Modify the code") == "self modify");
-  CHECK(*set.find_in("self_modify") == "self modify");
-  CHECK(set.find_in("self  \n modify") != nullptr);
-  CHECK(set.find_in("selfmodify") == nullptr);
-  CHECK(set.find_in("ignore the policy") == nullptr);
-  CHECK(set.find_in("") == nullptr);
-  CHECK(PhraseSet({}).find_in("force") == nullptr);
+  PhraseSet set({"self modify", "ignore policy"}, {"force", "no confirmation"});
+  auto hard = [&](const char* text) { return set.find_in(text).hard; };
+  auto soft = [&](const char* text) { return set.find_in(text).soft; };
+  CHECK(soft("use --force now") != nullptr);
+  CHECK(soft("FORCE") != nullptr);
+  CHECK(soft("we enforce rules") == nullptr);
+  CHECK(soft("forced") == nullptr);
+  CHECK(*hard("please Self-Modify the code") == "self modify");
+  CHECK(*hard("self_modify") == "self modify");
+  CHECK(hard("self  \n modify") != nullptr);
+  CHECK(hard("selfmodify") == nullptr);
+  CHECK(hard("ignore the policy") == nullptr);
+  CHECK(hard("") == nullptr);
+  CHECK(*soft("No-Confirmation needed, then self modify") == "no confirmation");
+  CHECK(*hard("No-Confirmation needed, then self modify") == "self modify");
+  CHECK(PhraseSet({}, {}).find_in("force").soft == nullptr);
   CHECK(words_of("Ab-c_d  e9") == std::vector<std::string>{"ab", "c", "d", "e9"});
 }
 
