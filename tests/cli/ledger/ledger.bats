@@ -241,17 +241,18 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   l open a b >/dev/null
   l credit a 10 >/dev/null
   l transfer a b 1 >/dev/null
-  cp "$SHERATAN_DB" "$dir/orig.db"
+  # The -wal file is part of the store: copy through SQLite, not with cp.
+  sqlite3 "$SHERATAN_DB" ".backup '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "UPDATE ledger_accounts SET balance = balance + 10000 WHERE id = 'b'"
   run --separate-stderr l verify
   assert_status 1
   assert_contains "$stderr" "account 'b' has balance 2.0000, the journal replays to 1.0000"
-  cp "$dir/orig.db" "$SHERATAN_DB"
+  sqlite3 "$SHERATAN_DB" ".restore '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "DELETE FROM ledger_journal WHERE seq = 3"
   run --separate-stderr l verify
   assert_status 1
   assert_contains "$stderr" "seq 3: entry is missing"
-  cp "$dir/orig.db" "$SHERATAN_DB"
+  sqlite3 "$SHERATAN_DB" ".restore '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "UPDATE ledger_journal SET hash = 'x' WHERE seq = 2"
   run --separate-stderr l verify
   assert_status 1
