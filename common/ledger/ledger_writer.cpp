@@ -51,7 +51,7 @@ Json Outcome::to_json() const {
 
 std::string Outcome::json_text() const {
   if (!entry) return record.dump();
-  std::string text = entry->printed_text();
+  std::string text = printed.empty() ? entry->printed_text() : printed;
   text.pop_back();
   text += duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
   return text;
@@ -106,16 +106,23 @@ void LedgerWriter::expire_due_holds() {
   }
 }
 
-const JournalEntry& LedgerWriter::append(JournalEntry entry) {
+const JournalEntry& LedgerWriter::append(JournalEntry entry, std::string* printed) {
   entry.seq = last_seq_ + 1;
   entry.prev_hash = last_hash_;
-  entry.hash = entry.compute_hash();
+  std::string text = entry.seal();
   state_.apply(entry);  // throws with nothing changed
+  if (printed) *printed = std::move(text);
   last_seq_ = entry.seq;
   last_hash_ = entry.hash;
   pending_ids_[pending_key(entry.type, entry.id)] = pending_.size();
   pending_.push_back(std::move(entry));
   return pending_.back();
+}
+
+Outcome LedgerWriter::appended(JournalEntry entry) {
+  Outcome outcome;
+  outcome.entry = append(std::move(entry), &outcome.printed);
+  return outcome;
 }
 
 void LedgerWriter::append_verified(const JournalEntry& entry) {
@@ -147,11 +154,19 @@ std::optional<JournalEntry> LedgerWriter::find_entry(const std::string& id, std:
     auto found = pending_ids_.find(pending_key(candidate, id));
     if (found != pending_ids_.end()) return pending_[found->second];
   }
-  Statement row = type ? store_.use(sql::kLedgerEntryOfHold) : store_.use(sql::kLedgerTransferById);
-  row.bind(1, id);
-  if (type) row.bind(2, to_string(*type));
-  if (!row.step()) return std::nullopt;
-  return read_journal_entry(row);
+  if (type) {
+    Statement row = store_.use(sql::kLedgerEntryOfHold);
+    row.bind(1, id).bind(2, to_string(*type));
+    if (!row.step()) return std::nullopt;
+    return read_journal_entry(row);
+  }
+  Statement rows = store_.use(sql::kLedgerEntriesById);
+  rows.bind(1, id);
+  while (rows.step()) {
+    const std::string_view found = rows.text_view(1);
+    if (found == to_string(EntryType::transfer) || found == to_string(EntryType::hold)) return read_journal_entry(rows);
+  }
+  return std::nullopt;
 }
 
 Outcome LedgerWriter::apply(const Operation& op) {
@@ -216,10 +231,10 @@ Outcome LedgerWriter::apply_move(const Operation& op, EntryType type, bool reser
   if (!op.id.empty()) {
     if (auto existing = find_entry(op.id, std::nullopt)) {
       require_same_content(*existing, entry);
-      return Outcome{std::move(existing), {}, true};
+      return Outcome{std::move(existing), {}, true, {}};
     }
   }
-  return Outcome{append(std::move(entry)), {}, false};
+  return appended(std::move(entry));
 }
 
 Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
@@ -234,7 +249,7 @@ Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
                                    format_money(hold->posted.value_or(0)) + ", not " + format_money(amount) + ")");
     auto existing = find_entry(op.id, post ? EntryType::post : EntryType::void_hold);
     if (!existing) fail(ExitCode::failed, "hold " + quote(op.id) + " has no journal entry for its end");
-    return Outcome{std::move(existing), {}, true};
+    return Outcome{std::move(existing), {}, true, {}};
   }
   JournalEntry entry;
   entry.type = post ? EntryType::post : EntryType::void_hold;
@@ -243,7 +258,7 @@ Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
   entry.to = hold->to;
   entry.amount = amount;
   entry.ts = now_;
-  return Outcome{append(std::move(entry)), {}, false};
+  return appended(std::move(entry));
 }
 
 Outcome LedgerWriter::apply_settle(const SettleRequest& request) {

@@ -25,6 +25,7 @@ struct Outcome {
   std::optional<JournalEntry> entry;
   Json record;
   bool duplicate = false;
+  std::string printed;  // the new entry's printed text, kept from when it was hashed
 
   Json to_json() const;
   /// One line of JSON, built without a JSON library round trip for entries.
@@ -59,8 +60,11 @@ class LedgerWriter {
   Outcome apply_post_or_void(const Operation& op);
   Outcome apply_settle(const SettleRequest& request);
   void expire_due_holds();
-  /// Seq, prev_hash and hash set, the entry applied to the state and queued.
-  const JournalEntry& append(JournalEntry entry);
+  /// Seq, prev_hash and hash set, the entry applied to the state and queued; its
+  /// printed text goes to printed when given.
+  const JournalEntry& append(JournalEntry entry, std::string* printed = nullptr);
+  /// An outcome of a new entry.
+  Outcome appended(JournalEntry entry);
   std::optional<JournalEntry> find_entry(const std::string& id, std::optional<EntryType> type);
 
   Store& store_;

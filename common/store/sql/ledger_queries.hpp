@@ -18,8 +18,10 @@ inline constexpr int kInsertLedgerEntryColumns = 13;
 inline constexpr std::string_view kLastLedgerEntry = "SELECT seq, hash FROM ledger_journal ORDER BY seq DESC LIMIT 1";
 inline constexpr std::string_view kLedgerEntryBySeq =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE seq = ?1";
-inline constexpr std::string_view kLedgerTransferById =
-    "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1 AND type IN ('transfer', 'hold')";
+// Every entry under an id (one per type). An IN list on type would build a temporary
+// table at each run, which costs more than the lookup itself.
+inline constexpr std::string_view kLedgerEntriesById =
+    "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1";
 inline constexpr std::string_view kLedgerEntryOfHold =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1 AND type = ?2";
 inline constexpr std::string_view kLedgerEntriesAfter =
