@@ -180,11 +180,14 @@ Store::~Store() {
   if (announce_fd_ >= 0) ::close(announce_fd_);
   statements_.clear();
   // The first process to open a store that nobody has open rebuilds the WAL's index
-  // by reading every frame, so a one-shot tool that leaves a long WAL behind slows
-  // the next start. Past a short length it is checkpointed here (PASSIVE: never
-  // waits for readers); long-running tools rely on the hook's larger threshold.
-  if (wal_frames_ >= kCloseCheckpointFrames)
-    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  // by reading every frame (and, not knowing what was checkpointed, never restarts
+  // the WAL from its start), so a one-shot tool that leaves a long WAL behind slows
+  // the next start. Past a short length the WAL is checkpointed and truncated here;
+  // without waiting: when a reader holds it, this is a plain checkpoint.
+  if (wal_frames_ >= kCloseCheckpointFrames) {
+    sqlite3_busy_timeout(db_, 0);
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
   sqlite3_close_v2(db_);
 }
 

@@ -141,8 +141,9 @@ class Store {
 
   // SQLite's default for wal_autocheckpoint, which the hook below replaces.
   static constexpr int kAutoCheckpointFrames = 1000;
-  // Frames a closing connection leaves in the WAL before it checkpoints it: reading
-  // 128 frames at the next start costs about 0.3 ms, a checkpoint about two fsyncs.
+  // Frames a closing connection leaves in the WAL before it checkpoints and truncates
+  // it: a fresh start reads each frame (~2 µs), a truncating checkpoint costs about
+  // four fsyncs; at 128 frames (some 20 one-shot transfers) both stay near 0.1 ms.
   static constexpr int kCloseCheckpointFrames = 128;
 
   Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
