@@ -166,6 +166,13 @@ void LedgerWriter::flush() {
 std::optional<JournalEntry> LedgerWriter::posted_cost_hold(const std::string& job_id) {
   auto found = pending_cost_posts_.find(job_id);
   if (found != pending_cost_posts_.end()) return pending_[found->second];
+  if (!any_cost_holds_) {
+    // Most stores never hold a job's cost: one look per session spares every settle a query.
+    Statement any = store_.use(sql::kAnyLedgerHoldInIdRange);
+    any.bind(1, "settle:").bind(2, "settle;");
+    any_cost_holds_ = any.step() && any.integer(0) != 0;
+  }
+  if (!*any_cost_holds_) return std::nullopt;
   // Hold ids of a job share a prefix: one range of the (id, type) index holds them all.
   std::string from = cost_hold_prefix(job_id), to = from;
   to.back() = static_cast<char>(to.back() + 1);

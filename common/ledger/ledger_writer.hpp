@@ -90,6 +90,7 @@ class LedgerWriter {
   std::vector<JournalEntry> pending_;
   std::unordered_map<std::string, std::size_t> pending_ids_;         // "type id" → index in pending_
   std::unordered_map<std::string, std::size_t> pending_cost_posts_;  // job id → its posted cost hold
+  std::optional<bool> any_cost_holds_;  // whether the store held any job's cost before this session
 };
 
 }  // namespace sheratan::ledger

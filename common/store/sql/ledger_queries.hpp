@@ -27,6 +27,8 @@ inline constexpr std::string_view kLedgerEntriesById =
 inline constexpr std::string_view kLedgerPostInIdRange =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS
     " FROM ledger_journal WHERE id >= ?1 AND id < ?2 AND type = 'post' ORDER BY id LIMIT 1";
+inline constexpr std::string_view kAnyLedgerHoldInIdRange =
+    "SELECT EXISTS (SELECT 1 FROM ledger_holds WHERE id >= ?1 AND id < ?2)";
 inline constexpr std::string_view kLedgerEntryOfHold =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1 AND type = ?2";
 inline constexpr std::string_view kLedgerEntriesAfter =
