@@ -6,6 +6,7 @@
 #include "cli/batch.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/progress.hpp"
 #include "ledger/import.hpp"
 #include "ledger/ledger_read.hpp"
 #include "ledger/ledger_writer.hpp"
@@ -48,7 +49,7 @@ class OutcomePrinter {
       return;
     }
     if (json_) {
-      buffer_ += outcome.json_text();
+      outcome.append_json_text(buffer_);
       buffer_ += '\n';
     } else {
       printer_.print(outcome.to_json());
@@ -248,23 +249,53 @@ void add_settle(CLI::App& app, ToolContext& context) {
   });
 }
 
-void run_batch_each(ToolContext& context, Store& store, std::vector<InputLine>& lines) {
+/// A line of batch --each: its JSON, or why it could not be read.
+struct EachLine {
+  std::size_t line = 0;
+  std::optional<Json> value;
+  std::optional<Error> unreadable;
+};
+
+std::vector<EachLine> read_each_line(JsonLinesReader& reader) {
+  std::vector<EachLine> lines;
+  for (;;) {
+    try {
+      auto value = reader.next_object();
+      if (!value) return lines;
+      lines.push_back({reader.line_number(), std::move(value), std::nullopt});
+    } catch (const Error& error) {
+      if (error.code() != ExitCode::bad_input) throw;
+      lines.push_back({reader.line_number(), std::nullopt, error});  // the message names the line
+    }
+  }
+}
+
+/// Applies line by line in one transaction: a refused line changes nothing and is
+/// reported; the accepted lines commit together.
+void run_batch_each(ToolContext& context, Store& store, const std::vector<EachLine>& lines) {
   OutcomePrinter printer(context, {"line", "ok", "seq", "type", "id", "amount", "error"});
   std::optional<ExitCode> first_failure;
+  auto refused = [&](std::size_t line, const Error& error, const std::string& message) {
+    if (!first_failure) first_failure = error.code();
+    print_error(message);
+    return Json{{"line", line}, {"ok", false}, {"code", to_int(error.code())}, {"error", error.what()}};
+  };
   std::vector<Json> records = store.write([&] {
     LedgerWriter writer(store, context.clock.now());
     std::vector<Json> out;
+    out.reserve(lines.size());
     for (const auto& input : lines) {
+      if (input.unreadable) {
+        out.push_back(refused(input.line, *input.unreadable, input.unreadable->what()));
+        continue;
+      }
       try {
-        Json record = writer.apply(parse_operation(input.value, std::nullopt, {})).to_json();
+        Json record = writer.apply(parse_operation(*input.value, std::nullopt, {})).to_json();
         record["line"] = input.line;
         record["ok"] = true;
         out.push_back(std::move(record));
       } catch (const Error& error) {
-        if (!first_failure) first_failure = error.code();
-        out.push_back(
-            Json{{"line", input.line}, {"ok", false}, {"code", to_int(error.code())}, {"error", error.what()}});
-        print_error(at_line(input.line, error.what()));
+        out.push_back(refused(input.line, error, at_line(input.line, error.what())));
       }
     }
     writer.flush();
@@ -279,12 +310,16 @@ void run_batch_each(ToolContext& context, Store& store, std::vector<InputLine>& 
 void add_batch(CLI::App& app, ToolContext& context) {
   auto each = std::make_shared<bool>(false);
   auto* batch = app.add_subcommand("batch", "Apply JSON lines of any operation: all or nothing, or --each");
-  batch->add_flag("--each", *each, "Apply line by line and report each line's outcome");
+  batch->add_flag("--each", *each, "Apply line by line, report each line, commit the accepted lines together");
   batch->callback([&context, each] {
     auto store = context.open_store();
     auto reader = stdin_reader("operations");
+    if (*each) {
+      auto lines = read_each_line(reader);
+      if (lines.empty()) fail(ExitCode::bad_input, "no lines on standard input");
+      return run_batch_each(context, *store, lines);
+    }
     auto apply = [&](std::vector<InputLine>& lines) {
-      if (*each) return run_batch_each(context, *store, lines);
       auto ops = parse_all(lines, std::nullopt, {});
       OutcomePrinter printer(context, kOutcomeColumns);
       for (const auto& outcome : apply_all(*store, context.clock.now(), lines, ops))
@@ -317,6 +352,21 @@ void add_reads(CLI::App& app, ToolContext& context) {
     RecordPrinter printer(context.output_format(), {"account", "kind", "balance", "held", "available", "created"});
     for (const auto& row : read_accounts(*store, {}))
       printer.print(row.to_json(true));
+    printer.finish();
+  });
+
+  auto hold_filter = std::make_shared<HoldFilter>();
+  auto* holds = app.add_subcommand("holds", "Holds, oldest first: pending, posted, voided or expired");
+  holds->add_option("--account", hold_filter->account, "Only holds from or to this account");
+  holds->add_option("--status", hold_filter->status, "Only holds in this status")
+      ->check(CLI::IsMember({"pending", "posted", "voided", "expired"}));
+  holds->callback([&context, hold_filter] {
+    auto store = context.open_store(false);
+    release_expired_holds(*store, context.clock.now());
+    RecordPrinter printer(context.output_format(),
+                          {"id", "from", "to", "amount", "status", "expires", "posted", "job", "created"});
+    for (const auto& hold : read_holds(*store, *hold_filter, context.clock.now()))
+      printer.print(hold.to_json());
     printer.finish();
   });
 
@@ -368,7 +418,11 @@ void add_checks(CLI::App& app, ToolContext& context) {
   auto* verify = app.add_subcommand("verify", "Check the chain and every invariant; exit 1 naming the first bad seq");
   verify->callback([&context] {
     auto store = context.open_store(false);
-    VerifyReport report = verify_ledger(*store);
+    VerifyReport report;
+    {
+      ProgressLine progress("verify", "entries");
+      report = verify_ledger(*store, [&](std::int64_t entries) { progress.update(entries); });
+    }
     write_json_line(report.to_json());
     flush_output();
     if (!report.ok) {
@@ -407,8 +461,13 @@ void add_import_sync(CLI::App& app, ToolContext& context) {
   import->add_option("files", *files, "LEDGER.json EVENTS.jsonl")->required()->expected(2);
   import->callback([&context, files] {
     auto store = context.open_store();
-  Json summary = import_original(*store, (*files)[0], (*files)[1], context.clock.now(),
-                                 [](const Json& record) { write_json_line(record); });
+  Json summary;
+  {
+    ProgressLine progress("import", "events");
+    summary = import_original(
+        *store, (*files)[0], (*files)[1], context.clock.now(), [](const Json& record) { write_json_line(record); },
+        [&](std::int64_t events) { progress.update(events); });
+  }
   write_json_line(summary);
   flush_output();
 });
@@ -418,7 +477,13 @@ auto* sync = app.add_subcommand("sync", "Make this store a replica and catch up 
 sync->add_option("--from", *from, "The writer's store file")->required();
 sync->callback([&context, from] {
   auto store = context.open_store();
-  write_json_line(sync_from_store(*store, *from, context.clock.now()).to_json());
+  SyncReport report;
+  {
+    ProgressLine progress("sync", "entries");
+    report =
+        sync_from_store(*store, *from, context.clock.now(), [&](std::int64_t applied) { progress.update(applied); });
+  }
+  write_json_line(report.to_json());
   flush_output();
 });
 }  // namespace
@@ -432,17 +497,22 @@ int main(int argc, char** argv) {
       "Immutable transfers, holds, exactly-once settlement, a hash-chained journal.",
       "sheratan-ledger"};
   add_global_options(app, context.options, "sheratan-ledger");
-  add_open(app, context);
-  add_money_move(app, context, OpType::credit, "credit", "Credit an account from system:mint");
-  add_money_move(app, context, OpType::debit, "debit", "Debit an account to system:mint");
-  add_money_move(app, context, OpType::transfer, "transfer", "Move money: FROM TO AMOUNT, or JSON lines from stdin");
-  add_batch(app, context);
-  add_money_move(app, context, OpType::hold, "hold", "Reserve money for a later post or void (two-phase)");
-  add_post_void(app, context);
-  add_settle(app, context);
-  add_reads(app, context);
-  add_checks(app, context);
-  add_import_sync(app, context);
+  auto move = [](OpType op, const char* name, const char* help) {
+    return [=](CLI::App& parent, ToolContext& tool) { add_money_move(parent, tool, op, name, help); };
+  };
+  add_subcommands(
+      app, context, argc, argv,
+      {{{"open"}, add_open},
+       {{"credit"}, move(OpType::credit, "credit", "Credit an account from system:mint")},
+       {{"debit"}, move(OpType::debit, "debit", "Debit an account to system:mint")},
+       {{"transfer"}, move(OpType::transfer, "transfer", "Move money: FROM TO AMOUNT, or JSON lines from stdin")},
+       {{"batch"}, add_batch},
+       {{"hold"}, move(OpType::hold, "hold", "Reserve money for a later post or void (two-phase)")},
+       {{"post", "void"}, add_post_void},
+       {{"settle"}, add_settle},
+       {{"balance", "accounts", "holds", "history", "journal"}, add_reads},
+       {{"verify", "replay", "reconcile"}, add_checks},
+       {{"import", "sync"}, add_import_sync}});
   app.footer(
       "Exit status: 0 ok, 1 failed or not found, 2 usage, 3 conflict (id reused, insufficient funds, replica),\n"
       "4 bad input, 5 busy. See sheratan-ledger(1), sheratan-jsonl(5) and sheratan(7).");

@@ -18,7 +18,7 @@ struct WorkerFlags {
   std::vector<std::string> kinds;
   std::int64_t concurrency = 1;
   std::optional<std::int64_t> max_chain_depth, max_chain_jobs, prefetch;
-  bool drain = false, once = false;
+  bool drain = false, once = false, hold_cost = false;
 };
 
 std::string default_worker_name() {
@@ -50,6 +50,7 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.chain.max_depth = config.integer(flags.max_chain_depth, nullptr, "worker.max_chain_depth").value_or(5);
   options.chain.max_jobs = config.integer(flags.max_chain_jobs, nullptr, "worker.max_chain_jobs").value_or(25);
   options.gates = GatePolicy::from_config(config);
+  options.hold_cost = flags.hold_cost;
   return options;
 }
 
@@ -92,6 +93,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   app.add_option("--max-chain-jobs", flags.max_chain_jobs, "Follow-ups one chain may enqueue (default 25)")
       ->check(CLI::Range(0, 100000));
+  app.add_flag("--hold-cost", flags.hold_cost,
+               "Hold a job's cost from labels.payer at claim, post it at ack, void it otherwise (see sheratan-ledger)");
   app.callback([&] {
     WorkerOptions options = resolve_options(context, flags);
     if (options.root != "." && !std::filesystem::is_directory(options.root))

@@ -39,6 +39,26 @@ void add_global_options(CLI::App& app, GlobalOptions& options, const std::string
   app.require_subcommand(1);
 }
 
+void add_subcommands(CLI::App& app, ToolContext& context, int argc, char** argv,
+                     const std::vector<SubcommandGroup>& groups) {
+  auto named = [&](const SubcommandGroup& group) {
+    for (int i = 1; i < argc; ++i)
+      if (std::find(group.names.begin(), group.names.end(), std::string_view(argv[i])) != group.names.end())
+        return true;
+    return false;
+  };
+  auto given = [&](std::string_view flag) {
+    for (int i = 1; i < argc; ++i)
+      if (flag == argv[i]) return true;
+    return false;
+  };
+  bool all = std::none_of(groups.begin(), groups.end(), named);
+  if (all && given("--version") && !given("--help") && !given("-h")) all = false;  // needs none
+  all = all || given("--help-all");
+  for (const auto& group : groups)
+    if (all || named(group)) group.add(app, context);
+}
+
 namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

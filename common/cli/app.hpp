@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/config.hpp"
 #include "cli/output.hpp"
@@ -45,6 +47,19 @@ class ToolContext {
 /// Declares the global flags on the app (they are accepted before or after the
 /// subcommand).
 void add_global_options(CLI::App& app, GlobalOptions& options, const std::string& tool);
+
+/// Subcommands that are declared together (they share code or flags).
+struct SubcommandGroup {
+  std::vector<std::string_view> names;
+  std::function<void(CLI::App&, ToolContext&)> add;
+};
+
+/// Declares the groups whose subcommands argv names, or all of them, in order, when it
+/// names none (no subcommand, a typo) or asks for --help-all; none for a bare
+/// --version. Declaring every
+/// subcommand with its flags costs a one-shot command more than the rest of its start.
+void add_subcommands(CLI::App& app, ToolContext& context, int argc, char** argv,
+                     const std::vector<SubcommandGroup>& groups);
 
 /// Parses argv and runs the chosen subcommand's callback. Catches everything once:
 /// usage errors exit 2 with a "did you mean" hint, Error exits with its code, anything

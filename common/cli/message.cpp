@@ -30,6 +30,10 @@ void set_program_name(std::string_view name) {
 const std::string& program_name() {
   return g_program;
 }
+bool quiet() {
+  return g_verbosity < 0;
+}
+
 void set_verbosity(int level) {
   g_verbosity = level;
 }

@@ -13,6 +13,8 @@ const std::string& program_name();
 
 /// Sets how chatty info() is: -1 quiet, 0 normal, 1 verbose.
 void set_verbosity(int level);
+/// True after -q: informational output (progress included) is off.
+bool quiet();
 
 void print_error(std::string_view message);
 void print_warning(std::string_view message);

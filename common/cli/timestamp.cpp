@@ -24,10 +24,27 @@ std::string format_rfc3339(EpochMillis ms) {
   int millis = static_cast<int>(ms - static_cast<EpochMillis>(seconds) * 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char buffer[96];  // roomy enough for any int year, so the compiler can prove no truncation
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-  return buffer;
+  const int year = utc.tm_year + 1900;
+  if (year < 0 || year > 9999) {
+    char buffer[96];  // roomy enough for any int year, so the compiler can prove no truncation
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, utc.tm_mon + 1, utc.tm_mday,
+                  utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+    return buffer;
+  }
+  // Every journal entry prints two of these: digits by hand cost a tenth of snprintf.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](std::size_t at, int value, int width) {
+    for (std::size_t i = at + static_cast<std::size_t>(width); i > at; value /= 10)
+      out[--i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, utc.tm_mon + 1, 2);
+  put(8, utc.tm_mday, 2);
+  put(11, utc.tm_hour, 2);
+  put(14, utc.tm_min, 2);
+  put(17, utc.tm_sec, 2);
+  put(20, millis, 3);
+  return out;
 }
 
 namespace {

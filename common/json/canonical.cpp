@@ -1,7 +1,5 @@
 #include "json/canonical.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "cli/error.hpp"
+#include "json/sha256.hpp"
 
 namespace sheratan {
 namespace {
@@ -186,10 +185,13 @@ std::string canonical_json(const nlohmann::json& value) {
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  const Sha256Digest digest = sha256(bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(digest.size() * 2, '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
   return hex;
 }
 

@@ -31,61 +31,76 @@ EntryType parse_entry_type(std::string_view name) {
   fail(ExitCode::bad_input, "entry type " + quote(name) + " is unknown");
 }
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+bool needs_escape(char c) {
+  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
+void append_escaped(std::string& out, char c) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
   }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  // Ids, accounts and reasons rarely hold a character to escape: copy runs at once.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!needs_escape(text[i])) continue;
+    out.append(text.data() + run, i - run);
+    append_escaped(out, text[i]);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
 namespace {
 
 // Keys in RFC 8785 order (all ASCII, so byte order): amount, expires, from, hash, id,
-// job, kind, prev_hash, reason, seq, to, ts, type.
-std::string build(const JournalEntry& entry, bool with_hash) {
+// job, kind, prev_hash, reason, seq, to, ts, type. Without the hash, id_key is where
+// the separator before "id" stands, so that the hash can be put in front of it.
+std::string build(const JournalEntry& entry, bool with_hash, std::size_t* id_key = nullptr) {
   std::string out;
-  out.reserve(320);
+  out.reserve(384);
   char separator = '{';
-  auto key = [&](const char* name) {
+  auto key = [&](std::string_view name) {
     out += separator;
     separator = ',';
     out += '"';
     out += name;
     out += "\":";
   };
-  auto text = [&](const char* name, std::string_view value) {
+  auto text = [&](std::string_view name, std::string_view value) {
     key(name);
     append_json_string(out, value);
   };
@@ -93,6 +108,7 @@ std::string build(const JournalEntry& entry, bool with_hash) {
   if (entry.expires_at) text("expires", format_rfc3339(*entry.expires_at));
   if (entry.from) text("from", *entry.from);
   if (with_hash) text("hash", entry.hash);
+  if (id_key) *id_key = out.size();
   text("id", entry.id);
   if (entry.job) text("job", *entry.job);
   if (entry.kind) text("kind", *entry.kind);
@@ -115,6 +131,14 @@ std::string JournalEntry::canonical_text() const {
 
 std::string JournalEntry::compute_hash() const {
   return sha256_hex(canonical_text());
+}
+
+std::string JournalEntry::seal() {
+  std::size_t id_key = 0;
+  std::string printed = build(*this, false, &id_key);
+  hash = sha256_hex(printed);
+  printed.insert(id_key + 1, "\"hash\":\"" + hash + "\",");
+  return printed;
 }
 
 std::string JournalEntry::printed_text() const {

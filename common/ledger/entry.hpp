@@ -39,6 +39,8 @@ struct JournalEntry {
   /// The canonical JSON the hash covers (everything but hash), built directly.
   std::string canonical_text() const;
   std::string compute_hash() const;
+  /// Sets hash to compute_hash() and returns printed_text(), building the text once.
+  std::string seal();
   /// The entry as printed: the canonical fields plus hash, as one line of JSON.
   std::string printed_text() const;
   Json to_json() const;

@@ -124,7 +124,8 @@ std::string kind_of(const std::string& account, const std::set<std::string>& wor
 }  // namespace
 
 Json import_original(Store& store, const std::string& ledger_json, const std::string& events_jsonl, EpochMillis now,
-                     const std::function<void(const Json&)>& report) {
+                     const std::function<void(const Json&)>& report,
+                     const std::function<void(std::int64_t)>& progress) {
   const Json original = read_balances(ledger_json);
   std::int64_t imported = 0, duplicates = 0, skipped = 0;
   auto events = read_events(events_jsonl, report, skipped);
@@ -135,7 +136,9 @@ Json import_original(Store& store, const std::string& ledger_json, const std::st
   store.write([&] {
     LedgerWriter writer(store, now);
     std::set<std::string> charged_jobs;
+    std::int64_t done = 0;
     for (const auto& [line, event] : events) {
+      if (++done % 4096 == 0 && progress) progress(done);
       try {
         Operation op = operation_of(event, line, charged_jobs);
         for (const std::string* account : {&op.from, &op.to}) {
@@ -153,6 +156,7 @@ Json import_original(Store& store, const std::string& ledger_json, const std::st
         report(Json{{"line", line}, {"event_id", text_field(event, "event_id")}, {"skipped", error.what()}});
       }
     }
+    if (progress) progress(done);
     writer.flush();
     for (auto it = original.begin(); it != original.end(); ++it) {
       AccountState* account = writer.state().account(it.key());

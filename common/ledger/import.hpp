@@ -20,10 +20,12 @@ namespace sheratan::ledger {
 /// Throws Error(bad_input) otherwise.
 MoneyUnits convert_original_amount(const Json& value);
 
+/// progress(events) is called every few thousand events and once at the end.
 /// Calls report() with one record per event skipped or duplicated
 /// ({"line","event_id","skipped"}), and returns the summary
 /// ({"imported","duplicates","skipped","accounts","mismatches":[{"account","original","ledger"}]}).
 Json import_original(Store& store, const std::string& ledger_json, const std::string& events_jsonl, EpochMillis now,
-                     const std::function<void(const Json&)>& report);
+                     const std::function<void(const Json&)>& report,
+                     const std::function<void(std::int64_t)>& progress = {});
 
 }  // namespace sheratan::ledger

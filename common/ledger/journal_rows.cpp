@@ -30,26 +30,28 @@ void insert_journal_entries(Store& store, const std::vector<JournalEntry>& entri
   for (std::size_t start = 0; start < entries.size(); start += kRowsPerStatement) {
     const std::size_t rows = std::min(kRowsPerStatement, entries.size() - start);
     std::string sql_text = sql::multi_row_insert(sql::kInsertLedgerEntryPrefix, sql::kInsertLedgerEntryColumns, rows);
-    // Full chunks reuse one cached statement; the store keeps the text alive.
+    // Full chunks reuse one cached statement; the store keeps the text alive. The
+    // entries outlive the run, so their text is bound without copies.
     Statement insert = store.use(sql_text);
     int at = 0;
     for (std::size_t i = start; i < start + rows; ++i, at += sql::kInsertLedgerEntryColumns) {
       const JournalEntry& entry = entries[i];
       insert.bind(at + 1, entry.seq)
-          .bind(at + 2, to_string(entry.type))
-          .bind(at + 3, entry.id)
-          .bind(at + 4, entry.from)
-          .bind(at + 5, entry.to)
+          .bind_static(at + 2, std::string_view(to_string(entry.type)))
+          .bind_static(at + 3, entry.id)
+          .bind_static(at + 4, entry.from)
+          .bind_static(at + 5, entry.to)
           .bind(at + 6, entry.amount)
-          .bind(at + 7, entry.reason)
-          .bind(at + 8, entry.job)
-          .bind(at + 9, entry.kind)
+          .bind_static(at + 7, entry.reason)
+          .bind_static(at + 8, entry.job)
+          .bind_static(at + 9, entry.kind)
           .bind(at + 10, entry.expires_at)
           .bind(at + 11, entry.ts)
-          .bind(at + 12, entry.prev_hash)
-          .bind(at + 13, entry.hash);
+          .bind_static(at + 12, entry.prev_hash)
+          .bind_static(at + 13, entry.hash);
     }
     insert.run();
+    insert.reset();  // drops the bindings before the entries can change
   }
 }
 

@@ -52,6 +52,36 @@ std::vector<AccountRow> read_accounts(Store& store, const std::vector<std::strin
   });
 }
 
+Json HoldRow::to_json() const {
+  Json out{{"id", id},
+           {"from", from},
+           {"to", to},
+           {"amount", format_money(amount)},
+           {"status", status},
+           {"expires", format_rfc3339(expires_at)},
+           {"created", format_rfc3339(created_at)}};
+  out["posted"] = posted ? Json(format_money(*posted)) : Json(nullptr);
+  out["job"] = job ? Json(*job) : Json(nullptr);
+  return out;
+}
+
+std::vector<HoldRow> read_holds(Store& store, const HoldFilter& filter, EpochMillis now) {
+  return store.read([&] {
+    std::vector<HoldRow> holds;
+    Statement rows = store.use(sql::kLedgerHoldsListed);
+    rows.bind(1, filter.account);
+    while (rows.step()) {
+      HoldRow hold{rows.text(0),         rows.text(1),    rows.text(2), rows.integer(3),
+                   rows.integer(4),      rows.integer(8), rows.text(5), rows.optional_integer(6),
+                   rows.optional_text(7)};
+      if (hold.status == "pending" && hold.expires_at <= now) hold.status = "expired";
+      if (filter.status && hold.status != *filter.status) continue;
+      holds.push_back(std::move(hold));
+    }
+    return holds;
+  });
+}
+
 void for_each_entry_after(Store& store, std::int64_t after, std::int64_t limit,
                           const std::function<void(const JournalEntry&)>& visit) {
   constexpr std::int64_t kPage = 10'000;

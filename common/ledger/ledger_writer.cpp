@@ -50,11 +50,24 @@ Json Outcome::to_json() const {
 }
 
 std::string Outcome::json_text() const {
-  if (!entry) return record.dump();
-  std::string text = entry->printed_text();
-  text.pop_back();
-  text += duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
+  std::string text;
+  append_json_text(text);
   return text;
+}
+
+void Outcome::append_json_text(std::string& out) const {
+  if (!entry) {
+    out += record.dump();
+    return;
+  }
+  const std::string text = printed.empty() ? entry->printed_text() : std::string();
+  const std::string& line = printed.empty() ? text : printed;
+  out.append(line, 0, line.size() - 1);  // without its closing brace
+  out += duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
+}
+
+std::string cost_hold_prefix(const std::string& job_id) {
+  return "settle:" + job_id + ":hold:";
 }
 
 std::optional<std::string> replica_source(Store& store) {
@@ -106,16 +119,25 @@ void LedgerWriter::expire_due_holds() {
   }
 }
 
-const JournalEntry& LedgerWriter::append(JournalEntry entry) {
+const JournalEntry& LedgerWriter::append(JournalEntry entry, std::string* printed) {
   entry.seq = last_seq_ + 1;
   entry.prev_hash = last_hash_;
-  entry.hash = entry.compute_hash();
+  std::string text = entry.seal();
   state_.apply(entry);  // throws with nothing changed
+  if (printed) *printed = std::move(text);
   last_seq_ = entry.seq;
   last_hash_ = entry.hash;
   pending_ids_[pending_key(entry.type, entry.id)] = pending_.size();
+  if (entry.type == EntryType::post && entry.job && entry.id.starts_with(cost_hold_prefix(*entry.job)))
+    pending_cost_posts_[*entry.job] = pending_.size();
   pending_.push_back(std::move(entry));
   return pending_.back();
+}
+
+Outcome LedgerWriter::appended(JournalEntry entry) {
+  Outcome outcome;
+  outcome.entry = append(std::move(entry), &outcome.printed);
+  return outcome;
 }
 
 void LedgerWriter::append_verified(const JournalEntry& entry) {
@@ -138,6 +160,31 @@ void LedgerWriter::flush() {
   save_state(store_, state_);
   pending_.clear();
   pending_ids_.clear();
+  pending_cost_posts_.clear();
+}
+
+std::optional<JournalEntry> LedgerWriter::posted_cost_hold(const std::string& job_id) {
+  auto found = pending_cost_posts_.find(job_id);
+  if (found != pending_cost_posts_.end()) return pending_[found->second];
+  if (!any_cost_holds_) {
+    // Most stores never hold a job's cost: one look per session spares every settle a query.
+    Statement any = store_.use(sql::kAnyLedgerHoldInIdRange);
+    any.bind(1, "settle:").bind(2, "settle;");
+    any_cost_holds_ = any.step() && any.integer(0) != 0;
+  }
+  if (!*any_cost_holds_) return std::nullopt;
+  // Hold ids of a job share a prefix: one range of the (id, type) index holds them all.
+  std::string from = cost_hold_prefix(job_id), to = from;
+  to.back() = static_cast<char>(to.back() + 1);
+  Statement row = store_.use(sql::kLedgerPostInIdRange);
+  row.bind(1, from).bind(2, to);
+  if (!row.step()) return std::nullopt;
+  return read_journal_entry(row);
+}
+
+std::optional<JournalEntry> LedgerWriter::job_charge(const std::string& job_id) {
+  if (auto charge = find_entry("settle:" + job_id + ":charge", std::nullopt)) return charge;
+  return posted_cost_hold(job_id);
 }
 
 std::optional<JournalEntry> LedgerWriter::find_entry(const std::string& id, std::optional<EntryType> type) {
@@ -147,11 +194,19 @@ std::optional<JournalEntry> LedgerWriter::find_entry(const std::string& id, std:
     auto found = pending_ids_.find(pending_key(candidate, id));
     if (found != pending_ids_.end()) return pending_[found->second];
   }
-  Statement row = type ? store_.use(sql::kLedgerEntryOfHold) : store_.use(sql::kLedgerTransferById);
-  row.bind(1, id);
-  if (type) row.bind(2, to_string(*type));
-  if (!row.step()) return std::nullopt;
-  return read_journal_entry(row);
+  if (type) {
+    Statement row = store_.use(sql::kLedgerEntryOfHold);
+    row.bind(1, id).bind(2, to_string(*type));
+    if (!row.step()) return std::nullopt;
+    return read_journal_entry(row);
+  }
+  Statement rows = store_.use(sql::kLedgerEntriesById);
+  rows.bind(1, id);
+  while (rows.step()) {
+    const std::string_view found = rows.text_view(1);
+    if (found == to_string(EntryType::transfer) || found == to_string(EntryType::hold)) return read_journal_entry(rows);
+  }
+  return std::nullopt;
 }
 
 Outcome LedgerWriter::apply(const Operation& op) {
@@ -216,10 +271,10 @@ Outcome LedgerWriter::apply_move(const Operation& op, EntryType type, bool reser
   if (!op.id.empty()) {
     if (auto existing = find_entry(op.id, std::nullopt)) {
       require_same_content(*existing, entry);
-      return Outcome{std::move(existing), {}, true};
+      return Outcome{std::move(existing), {}, true, {}};
     }
   }
-  return Outcome{append(std::move(entry)), {}, false};
+  return appended(std::move(entry));
 }
 
 Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
@@ -234,7 +289,7 @@ Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
                                    format_money(hold->posted.value_or(0)) + ", not " + format_money(amount) + ")");
     auto existing = find_entry(op.id, post ? EntryType::post : EntryType::void_hold);
     if (!existing) fail(ExitCode::failed, "hold " + quote(op.id) + " has no journal entry for its end");
-    return Outcome{std::move(existing), {}, true};
+    return Outcome{std::move(existing), {}, true, {}};
   }
   JournalEntry entry;
   entry.type = post ? EntryType::post : EntryType::void_hold;
@@ -243,7 +298,10 @@ Outcome LedgerWriter::apply_post_or_void(const Operation& op) {
   entry.to = hold->to;
   entry.amount = amount;
   entry.ts = now_;
-  return Outcome{append(std::move(entry)), {}, false};
+  // A post moves the money: it names the hold's job, so that reconcile counts it.
+  if (post)
+    if (auto held = find_entry(op.id, EntryType::hold)) entry.job = held->job;
+  return appended(std::move(entry));
 }
 
 Outcome LedgerWriter::apply_settle(const SettleRequest& request) {
@@ -253,8 +311,6 @@ Outcome LedgerWriter::apply_settle(const SettleRequest& request) {
     return outcome;
   }
   const Split split = split_settlement(request.amount, request.margin);
-  const std::string charge_id = "settle:" + request.job_id + ":charge";
-  const std::string payout_id = "settle:" + request.job_id + ":payout";
   outcome.record = Json{{"job_id", request.job_id},
                         {"payer", request.payer},
                         {"worker", request.worker},
@@ -262,27 +318,11 @@ Outcome LedgerWriter::apply_settle(const SettleRequest& request) {
                         {"payout", format_money(split.payout)},
                         {"revenue", format_money(split.revenue)},
                         {"margin", format_margin(request.margin)}};
-  if (auto charge = find_entry(charge_id, std::nullopt)) {
-    auto differ = [&](const char* field, const std::string& was, const std::string& now) {
-      fail(ExitCode::conflict,
-           "job " + quote(request.job_id) + " was settled with another " + field + " (" + was + ", not " + now + ")");
-    };
-    if (charge->from != request.payer) differ("payer", quote(charge->from.value_or("")), quote(request.payer));
-    if (charge->amount != request.amount)
-      differ("amount", format_money(charge->amount.value_or(0)), format_money(request.amount));
-    auto payout = find_entry(payout_id, std::nullopt);
-    const MoneyUnits paid = payout ? payout->amount.value_or(0) : 0;
-    if (payout && payout->to != request.worker) differ("worker", quote(payout->to.value_or("")), quote(request.worker));
-    if (paid != split.payout)
-      differ("margin", "a payout of " + format_money(paid), "one of " + format_money(split.payout));
-    outcome.duplicate = true;
-    outcome.record["duplicate"] = true;
-    return outcome;
-  }
+  if (auto charge = job_charge(request.job_id)) return settle_charged(request, *charge, std::move(outcome));
   // The charge first: it is the only step that can be refused, so a refusal changes nothing.
   JournalEntry charge;
   charge.type = EntryType::transfer;
-  charge.id = charge_id;
+  charge.id = "settle:" + request.job_id + ":charge";
   charge.from = request.payer;
   charge.to = std::string(kOperator);
   charge.amount = request.amount;
@@ -290,6 +330,40 @@ Outcome LedgerWriter::apply_settle(const SettleRequest& request) {
   charge.job = request.job_id;
   charge.ts = now_;
   append(std::move(charge));
+  pay_out(request, split.payout);
+  outcome.record["duplicate"] = false;
+  return outcome;
+}
+
+Outcome LedgerWriter::settle_charged(const SettleRequest& request, const JournalEntry& charge, Outcome outcome) {
+  const Split split = split_settlement(request.amount, request.margin);
+  auto differ = [&](const char* field, const std::string& was, const std::string& now) {
+    fail(ExitCode::conflict,
+         "job " + quote(request.job_id) + " was settled with another " + field + " (" + was + ", not " + now + ")");
+  };
+  if (charge.from != request.payer) differ("payer", quote(charge.from.value_or("")), quote(request.payer));
+  if (charge.amount != request.amount)
+    differ("amount", format_money(charge.amount.value_or(0)), format_money(request.amount));
+  auto payout = find_entry("settle:" + request.job_id + ":payout", std::nullopt);
+  const bool held = charge.type == EntryType::post;
+  if (held && !payout && split.payout > 0) {
+    // The cost was held at claim and posted at ack: that was the charge; pay the worker.
+    pay_out(request, split.payout);
+    outcome.record["held"] = true;
+    outcome.record["duplicate"] = false;
+    return outcome;
+  }
+  const MoneyUnits paid = payout ? payout->amount.value_or(0) : 0;
+  if (payout && payout->to != request.worker) differ("worker", quote(payout->to.value_or("")), quote(request.worker));
+  if (paid != split.payout)
+    differ("margin", "a payout of " + format_money(paid), "one of " + format_money(split.payout));
+  if (held) outcome.record["held"] = true;
+  outcome.duplicate = true;
+  outcome.record["duplicate"] = true;
+  return outcome;
+}
+
+void LedgerWriter::pay_out(const SettleRequest& request, MoneyUnits payout_amount) {
   if (!state_.account(request.worker)) {
     JournalEntry open;
     open.type = EntryType::open;
@@ -298,20 +372,17 @@ Outcome LedgerWriter::apply_settle(const SettleRequest& request) {
     open.ts = now_;
     append(std::move(open));
   }
-  if (split.payout > 0) {
-    JournalEntry payout;
-    payout.type = EntryType::transfer;
-    payout.id = payout_id;
-    payout.from = std::string(kOperator);
-    payout.to = request.worker;
-    payout.amount = split.payout;
-    payout.reason = "settle";
-    payout.job = request.job_id;
-    payout.ts = now_;
-    append(std::move(payout));
-  }
-  outcome.record["duplicate"] = false;
-  return outcome;
+  if (payout_amount <= 0) return;
+  JournalEntry payout;
+  payout.type = EntryType::transfer;
+  payout.id = "settle:" + request.job_id + ":payout";
+  payout.from = std::string(kOperator);
+  payout.to = request.worker;
+  payout.amount = payout_amount;
+  payout.reason = "settle";
+  payout.job = request.job_id;
+  payout.ts = now_;
+  append(std::move(payout));
 }
 
 }  // namespace sheratan::ledger

@@ -25,11 +25,17 @@ struct Outcome {
   std::optional<JournalEntry> entry;
   Json record;
   bool duplicate = false;
+  std::string printed;  // the new entry's printed text, kept from when it was hashed
 
   Json to_json() const;
   /// One line of JSON, built without a JSON library round trip for entries.
   std::string json_text() const;
+  /// The same, appended to out without a copy of the entry's text.
+  void append_json_text(std::string& out) const;
 };
+
+/// Ids of the holds of a job's cost begin with this (see ledger/job_cost.hpp).
+std::string cost_hold_prefix(const std::string& job_id);
 
 /// The writer named in a replica's settings, or nullopt for a writer.
 std::optional<std::string> replica_source(Store& store);
@@ -48,9 +54,14 @@ class LedgerWriter {
   /// Writes what was applied since the last flush.
   void flush();
 
+  /// What charged a job's payer: its settlement's charge transfer, or a hold of its
+  /// cost that was posted at ack (sheratan-worker --hold-cost); nullopt when neither.
+  std::optional<JournalEntry> job_charge(const std::string& job_id);
+
   std::int64_t last_seq() const { return last_seq_; }
   const std::string& last_hash() const { return last_hash_; }
   LedgerState& state() { return state_; }
+  EpochMillis now() const { return now_; }
 
  private:
   Outcome apply_checked(const Operation& op, bool reserved_ids);
@@ -58,9 +69,17 @@ class LedgerWriter {
   Outcome apply_move(const Operation& op, EntryType type, bool reserved_ids);
   Outcome apply_post_or_void(const Operation& op);
   Outcome apply_settle(const SettleRequest& request);
+  /// A settlement whose charge exists: the same request again, or the payout of a
+  /// job whose cost hold was posted. Throws Error(conflict) naming what differs.
+  Outcome settle_charged(const SettleRequest& request, const JournalEntry& charge, Outcome outcome);
+  void pay_out(const SettleRequest& request, MoneyUnits payout);
+  std::optional<JournalEntry> posted_cost_hold(const std::string& job_id);
   void expire_due_holds();
-  /// Seq, prev_hash and hash set, the entry applied to the state and queued.
-  const JournalEntry& append(JournalEntry entry);
+  /// Seq, prev_hash and hash set, the entry applied to the state and queued; its
+  /// printed text goes to printed when given.
+  const JournalEntry& append(JournalEntry entry, std::string* printed = nullptr);
+  /// An outcome of a new entry.
+  Outcome appended(JournalEntry entry);
   std::optional<JournalEntry> find_entry(const std::string& id, std::optional<EntryType> type);
 
   Store& store_;
@@ -69,7 +88,9 @@ class LedgerWriter {
   std::int64_t last_seq_ = 0;
   std::string last_hash_;
   std::vector<JournalEntry> pending_;
-  std::unordered_map<std::string, std::size_t> pending_ids_;  // "type id" → index in pending_
+  std::unordered_map<std::string, std::size_t> pending_ids_;         // "type id" → index in pending_
+  std::unordered_map<std::string, std::size_t> pending_cost_posts_;  // job id → its posted cost hold
+  std::optional<bool> any_cost_holds_;  // whether the store held any job's cost before this session
 };
 
 }  // namespace sheratan::ledger

@@ -16,8 +16,9 @@ namespace {
 
 /// Walks the journal up to `until`, checking the chain and applying every entry.
 /// Returns the first failure as (seq, reason).
-std::optional<std::pair<std::int64_t, std::string>> replay_chain(Store& store, std::int64_t until, LedgerState& state,
-                                                                 VerifyReport& report) {
+std::optional<std::pair<std::int64_t, std::string>> replay_chain(
+    Store& store, std::int64_t until, LedgerState& state, VerifyReport& report,
+    const std::function<void(std::int64_t)>& progress = {}) {
   Statement rows = store.use(sql::kLedgerEntriesUpTo);
   rows.bind(1, until);
   std::string last_hash(kGenesis);
@@ -37,8 +38,9 @@ std::optional<std::pair<std::int64_t, std::string>> replay_chain(Store& store, s
     }
     last_hash = entry.hash;
     ++expected;
-    ++report.entries;
+    if (++report.entries % 4096 == 0 && progress) progress(report.entries);
   }
+  if (progress) progress(report.entries);
   report.last_seq = expected - 1;
   report.last_hash = last_hash;
   return std::nullopt;
@@ -92,11 +94,11 @@ std::optional<std::string> compare_holds(Store& store, LedgerState& replayed) {
 
 }  // namespace
 
-VerifyReport verify_ledger(Store& store) {
+VerifyReport verify_ledger(Store& store, const std::function<void(std::int64_t)>& progress) {
   return store.read([&] {
     VerifyReport report;
     LedgerState state;
-    if (auto failure = replay_chain(store, INT64_MAX, state, report)) {
+    if (auto failure = replay_chain(store, INT64_MAX, state, report, progress)) {
       report.ok = false;
       report.bad_seq = failure->first;
       report.reason = failure->second;

@@ -3,6 +3,7 @@
 // the replay with the stored balances, holds and accounts. replay: the state as of a
 // seq.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,7 +22,8 @@ struct VerifyReport {
   Json to_json() const;
 };
 
-VerifyReport verify_ledger(Store& store);
+/// progress(entries) is called every few thousand entries and once at the end of the chain.
+VerifyReport verify_ledger(Store& store, const std::function<void(std::int64_t)>& progress = {});
 
 /// The state after entry seq (which must exist, or be 0). Throws Error(failed) when
 /// the journal up to there breaks a rule.

@@ -145,6 +145,13 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(db, path));
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout_ms));
   sqlite3_extended_result_codes(db, 1);
+  // The last connection to close would otherwise checkpoint the whole WAL into the
+  // database and delete it: two more fsyncs, and the next commit recreating the -wal
+  // file costs two more (its header and the folder). A one-shot tool then paid five
+  // fsyncs for one commit. The WAL is part of the store and stays beside it; see
+  // note_wal_commit() and ~Store() for how it is kept short.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_hook(db, &Store::note_wal_commit, store.get());
   // journal_mode=WAL is persistent in the file, but asking is cheap and covers a
   // store that someone created with the sqlite3 shell.
   store->exec("PRAGMA journal_mode=WAL");
@@ -159,9 +166,28 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   return store;
 }
 
+int Store::note_wal_commit(void* self, sqlite3* db, const char* name, int frames) {
+  auto* store = static_cast<Store*>(self);
+  store->wal_frames_ = frames;
+  if (frames >= kAutoCheckpointFrames) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    store->wal_frames_ = 0;
+  }
+  return SQLITE_OK;
+}
+
 Store::~Store() {
   if (announce_fd_ >= 0) ::close(announce_fd_);
   statements_.clear();
+  // The first process to open a store that nobody has open rebuilds the WAL's index
+  // by reading every frame (and, not knowing what was checkpointed, never restarts
+  // the WAL from its start), so a one-shot tool that leaves a long WAL behind slows
+  // the next start. Past a short length the WAL is checkpointed and truncated here;
+  // without waiting: when a reader holds it, this is a plain checkpoint.
+  if (wal_frames_ >= kCloseCheckpointFrames) {
+    sqlite3_busy_timeout(db_, 0);
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
   sqlite3_close_v2(db_);
 }
 

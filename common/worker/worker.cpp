@@ -6,6 +6,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "ledger/job_cost.hpp"
 #include "state/state_machine.hpp"
 #include "worker/exec_run.hpp"
 
@@ -49,6 +50,7 @@ Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog
       if (!find_action(kind)) fail(ExitCode::usage, "no built-in action " + quote(kind) + " (run it with --exec CMD)");
   }
   root_ = std::make_unique<Sandbox>(options_.root);
+  require_ledger_writer();
   uv_loop_init(&loop_);
   for (uv_timer_t* timer :
        {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_}) {
@@ -194,9 +196,11 @@ void Worker::report_and_claim() {
   std::vector<Job> claimed;
   bool paused = false;
   // The gate is read in the claim's transaction: nothing is leased after a pause commits.
+  std::vector<PendingEvent> refused;
   auto gated_claim = [&] {
     paused = system_paused(store_);
     if (!paused) claimed = queue_.claim(claim_request(wanted));
+    refused = hold_costs(claimed);
   };
   try {
     store_.write([&] {
@@ -222,16 +226,20 @@ void Worker::report_and_claim() {
     }
   }
   print_events(printed);
+  print_events(refused);
+  refused_jobs_.clear();
   if (note_paused(paused)) {
     after_pause();
     return;
   }
   for (auto& job : claimed) {
     ++claimed_total_;
-    events_.job_event("claimed", job, Json{{"lease_until", format_rfc3339(job.lease_until.value_or(0))}});
+    Json extra{{"lease_until", format_rfc3339(job.lease_until.value_or(0))}};
+    if (options_.hold_cost && ledger::job_cost(job)) extra["hold"] = ledger::cost_hold_id(job);
+    events_.job_event("claimed", job, std::move(extra));
     queued_.push_back(std::move(job));
   }
-  if (static_cast<std::int64_t>(claimed.size()) >= wanted) {
+  if (static_cast<std::int64_t>(claimed.size() + refused.size()) >= wanted) {
     empty_claims_ = 0;
     nothing_ready_ = false;
     uv_timer_stop(&due_timer_);
@@ -400,6 +408,12 @@ void Worker::extend_leases() {
       held_leases(true, true),
       [&](Job& job) { job.lease_until = queue_.extend(lease_of(job), options_.lease_ms).lease_until; }, "extend");
   if (!lost) return;  // the store stayed busy: the next renewal tries again
+  std::vector<const Job*> lost_jobs;
+  for (const auto& id : *lost) {
+    auto ahead_job = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
+    lost_jobs.push_back(ahead_job != queued_.end() ? &*ahead_job : &running_.at(id).job);
+  }
+  void_cost_holds(lost_jobs);
   for (const auto& id : *lost) {
     auto ahead = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
     if (ahead != queued_.end()) {
@@ -422,8 +436,12 @@ void Worker::release_leases(const std::vector<Job*>& jobs, const char* reason) {
     print_warning("the leases return to the queue when they expire");
     return;
   }
+  std::vector<const Job*> released;
   for (const Job* job : jobs)
-    if (!refused->count(job->id)) events_.job_event("released", *job, Json{{"reason", reason}});
+    if (!refused->count(job->id)) released.push_back(job);
+  void_cost_holds(released);
+  for (const Job* job : released)
+    events_.job_event("released", *job, Json{{"reason", reason}});
 }
 
 void Worker::on_signal(int signal) {

@@ -117,6 +117,17 @@ class Worker {
   void print_events(std::vector<PendingEvent>& printed);
   static PendingEvent event_for_failure(const Report& report, const Job& after);
 
+  // worker_cost.cpp: --hold-cost, inside the claim's and the reports' transactions
+  /// Holds the cost of claimed jobs that have one; a job whose cost cannot be held is
+  /// failed as temporary and taken out of claimed. Returns the events for those.
+  std::vector<PendingEvent> hold_costs(std::vector<Job>& claimed);
+  /// Posts the holds of done jobs and voids the others'; returns job id → what it did.
+  std::map<std::string, std::string> end_cost_holds(const std::vector<Report>& batch);
+  /// Voids the holds of released or lost jobs, in a transaction of its own.
+  void void_cost_holds(const std::vector<const Job*>& jobs);
+  /// Throws Error(usage) for --hold-cost on a ledger replica.
+  void require_ledger_writer();
+
   Store& store_;
   const Clock& clock_;
   WorkerOptions options_;
@@ -136,6 +147,7 @@ class Worker {
   std::deque<Job> queued_;  // claimed ahead of free slots, not started yet
   std::vector<std::unique_ptr<JobRun>> finished_runs_;
   std::vector<Report> reports_;
+  std::deque<Job> refused_jobs_;  // claimed, but their cost could not be held: until printed
   std::int64_t claimed_total_ = 0;
   std::optional<double> average_run_ms_;  // moving average of recent runs, for prefetch
   int empty_claims_ = 0;                  // claims in a row that found nothing the check saw

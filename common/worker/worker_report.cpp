@@ -30,9 +30,15 @@ std::vector<Worker::PendingEvent> Worker::apply_reports(std::vector<Report>& bat
     acks.push_back({lease_of(report.job), std::move(result), 0});
   }
   if (!acks.empty()) queue_.ack_all(acks);
+  auto holds = end_cost_holds(batch);
+  auto with_cost = [&](const Report& report, Json extra) {
+    auto ended = holds.find(report.job.id);
+    if (ended != holds.end() && ended->second != "none") extra["cost"] = ended->second;
+    return extra;
+  };
   for (auto& report : batch)
     if (report.outcome.kind == RunOutcome::Kind::done)
-      printed.push_back({"done", &report.job, Json{{"ms", report.ms}}});
+      printed.push_back({"done", &report.job, with_cost(report, Json{{"ms", report.ms}})});
   for (auto& [report, record] : chain_records)
     printed.push_back({"chain", &report->job, Json{{"chain", record}}});
   for (auto& report : batch) {
@@ -40,6 +46,7 @@ std::vector<Worker::PendingEvent> Worker::apply_reports(std::vector<Report>& bat
     const bool retry = report.outcome.kind == RunOutcome::Kind::retry;
     Job after = queue_.fail(lease_of(report.job), report.outcome.error, retry);
     printed.push_back(event_for_failure(report, after));
+    printed.back().extra = with_cost(report, std::move(printed.back().extra));
   }
   return printed;
 }

@@ -1,6 +1,6 @@
 # fish completion for sheratan-ledger(1)
 
-set -l commands open credit debit transfer batch hold post void settle balance accounts history journal verify replay reconcile import sync
+set -l commands open credit debit transfer batch hold post void settle balance accounts holds history journal verify replay reconcile import sync
 complete -c sheratan-ledger -f
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a open -d 'Open accounts'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a credit -d 'Credit an account from system:mint'
@@ -13,6 +13,7 @@ complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a vo
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a settle -d 'Pay for finished jobs, once per job'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a balance -d 'Balances'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a accounts -d 'Every account'
+complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a holds -d 'Holds and how they ended'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a history -d 'Entries that touch an account'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a journal -d 'Journal entries'
 complete -c sheratan-ledger -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check the chain and invariants'
@@ -33,6 +34,8 @@ complete -c sheratan-ledger -n "__fish_seen_subcommand_from settle" -l amount -x
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from settle" -l margin -x -d 'Operator margin'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from settle" -l success -x -d 'Success rate for the margin formula'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from settle" -l latency -x -d 'Latency in ms for the margin formula'
+complete -c sheratan-ledger -n "__fish_seen_subcommand_from holds" -l account -x -a '(sheratan-ledger accounts --json 2>/dev/null | string match -r -g "^\{\"account\":\"([^\"]*)\"")' -d 'Holds from or to this account'
+complete -c sheratan-ledger -n "__fish_seen_subcommand_from holds" -l status -x -a 'pending posted voided expired' -d 'Holds in this status'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from history journal" -s n -l limit -x -d 'At most N entries'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from journal" -l after -x -d 'Start after this seq'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from replay" -l at -x -d 'Stop after this seq'

@@ -18,8 +18,17 @@ inline constexpr int kInsertLedgerEntryColumns = 13;
 inline constexpr std::string_view kLastLedgerEntry = "SELECT seq, hash FROM ledger_journal ORDER BY seq DESC LIMIT 1";
 inline constexpr std::string_view kLedgerEntryBySeq =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE seq = ?1";
-inline constexpr std::string_view kLedgerTransferById =
-    "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1 AND type IN ('transfer', 'hold')";
+// Every entry under an id (one per type). An IN list on type would build a temporary
+// table at each run, which costs more than the lookup itself.
+inline constexpr std::string_view kLedgerEntriesById =
+    "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1";
+// The first post among ids in [?1, ?2): the posted cost hold of a job (holds of one
+// job share an id prefix), served by the (id, type) index.
+inline constexpr std::string_view kLedgerPostInIdRange =
+    "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS
+    " FROM ledger_journal WHERE id >= ?1 AND id < ?2 AND type = 'post' ORDER BY id LIMIT 1";
+inline constexpr std::string_view kAnyLedgerHoldInIdRange =
+    "SELECT EXISTS (SELECT 1 FROM ledger_holds WHERE id >= ?1 AND id < ?2)";
 inline constexpr std::string_view kLedgerEntryOfHold =
     "SELECT " SHERATAN_LEDGER_ENTRY_COLUMNS " FROM ledger_journal WHERE id = ?1 AND type = ?2";
 inline constexpr std::string_view kLedgerEntriesAfter =
@@ -49,6 +58,12 @@ inline constexpr std::string_view kLedgerHold =
     "SELECT debit, credit, amount, expires_at, status, posted FROM ledger_holds WHERE id = ?1";
 inline constexpr std::string_view kLedgerHolds =
     "SELECT id, debit, credit, amount, expires_at, status, posted FROM ledger_holds ORDER BY id";
+// Holds with the job and creation time of their hold entry, oldest first; ?1 names an
+// account on either side, or NULL for all.
+inline constexpr std::string_view kLedgerHoldsListed =
+    "SELECT h.id, h.debit, h.credit, h.amount, h.expires_at, h.status, h.posted, j.job, j.ts "
+    "FROM ledger_holds h JOIN ledger_journal j ON j.id = h.id AND j.type = 'hold' "
+    "WHERE ?1 IS NULL OR h.debit = ?1 OR h.credit = ?1 ORDER BY j.seq";
 inline constexpr std::string_view kInsertLedgerHold =
     "INSERT INTO ledger_holds (id, debit, credit, amount, expires_at, status, posted) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";

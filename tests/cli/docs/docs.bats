@@ -53,7 +53,7 @@ long_flags() {
 
 @test "the help lists the subcommands and flags the checks below rely on" {
   [ "$(subcommands queue | wc -l)" -ge 15 ]
-  [ "$(subcommands ledger | wc -l)" -eq 18 ]
+  [ "$(subcommands ledger | wc -l)" -eq 19 ]
   [ "$(subcommands state | wc -l)" -ge 7 ]
   subcommands queue | grep -qx ingest
   long_flags queue | grep -qx older-than

@@ -241,17 +241,18 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   l open a b >/dev/null
   l credit a 10 >/dev/null
   l transfer a b 1 >/dev/null
-  cp "$SHERATAN_DB" "$dir/orig.db"
+  # The -wal file is part of the store: copy through SQLite, not with cp.
+  sqlite3 "$SHERATAN_DB" ".backup '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "UPDATE ledger_accounts SET balance = balance + 10000 WHERE id = 'b'"
   run --separate-stderr l verify
   assert_status 1
   assert_contains "$stderr" "account 'b' has balance 2.0000, the journal replays to 1.0000"
-  cp "$dir/orig.db" "$SHERATAN_DB"
+  sqlite3 "$SHERATAN_DB" ".restore '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "DELETE FROM ledger_journal WHERE seq = 3"
   run --separate-stderr l verify
   assert_status 1
   assert_contains "$stderr" "seq 3: entry is missing"
-  cp "$dir/orig.db" "$SHERATAN_DB"
+  sqlite3 "$SHERATAN_DB" ".restore '$dir/orig.db'"
   sqlite3 "$SHERATAN_DB" "UPDATE ledger_journal SET hash = 'x' WHERE seq = 2"
   run --separate-stderr l verify
   assert_status 1
@@ -328,4 +329,57 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   assert_contains "$output" "sheratan-ledger"
   run --separate-stderr l settle --job j1
   assert_status 2
+}
+
+@test "batch --each: a malformed line is reported with the others; the accepted lines commit together" {
+  l open a b >/dev/null
+  l credit a 10 >/dev/null
+  printf '%s\n' '{"op":"transfer","from":"a","to":"b","amount":"1","id":"e1"}' 'not json' \
+    '{"op":"transfer","from":"a","to":"b","amount":"2","id":"e2"}' >"$dir/in"
+  run --separate-stderr l batch --each <"$dir/in"
+  assert_status 4
+  assert_equal "${#lines[@]}" 3
+  assert_json '.line == 2 and .ok == false and .code == 4' "${lines[1]}"
+  assert_json '.ok == true' "${lines[2]}"
+  assert_contains "$stderr" "line 2: "
+  assert_equal "$(balance_of b)" "3.0000"
+  l verify >/dev/null
+}
+
+@test "holds: JSON lines oldest first, filtered by account and status; expired ones say so" {
+  l open a b c >/dev/null
+  l credit a 10 >/dev/null
+  l credit c 10 >/dev/null
+  l hold a b 1 --id h1 --job j1 >/dev/null
+  l hold a b 2 --id h2 >/dev/null
+  l hold c b 3 --id h3 --expires 1ms >/dev/null
+  l post h1 >/dev/null
+  run --separate-stderr l holds
+  assert_status 0
+  assert_equal "${#lines[@]}" 3
+  assert_json '.id == "h1" and .status == "posted" and .posted == "1.0000" and .job == "j1"' "${lines[0]}"
+  assert_json '.id == "h2" and .status == "pending" and .amount == "2.0000" and .from == "a" and .to == "b"' "${lines[1]}"
+  assert_json '.id == "h3" and .status == "expired"' "${lines[2]}"
+  run l holds --account c
+  assert_json '.id == "h3"'
+  run l holds --status pending
+  assert_json '.id == "h2"'
+  run l holds --account nobody
+  [ -z "$output" ]
+  run --separate-stderr l holds --status open
+  assert_status 2
+}
+
+@test "progress on stderr only when stderr is a terminal" {
+  l open a >/dev/null
+  for i in 1 2 3; do l credit a 1 >/dev/null; done
+  run --separate-stderr l verify
+  assert_status 0
+  [ -z "$stderr" ]
+  command -v script >/dev/null || skip "script(1) is not installed"
+  run script -qec "$LEDGER verify" /dev/null
+  assert_status 0
+  assert_contains "$output" "sheratan-ledger: verify: 4 entries" '"ok":true'
+  run script -qec "$LEDGER -q verify" /dev/null
+  [[ "$output" != *"verify: "* ]]
 }
