@@ -25,7 +25,7 @@ struct ApiServer::Parts {
   AccessGate gate;
   ThreadStores stores;
   ChangeFeed feed;
-  StatusCounters counters;
+  ServerCounters counters;
   ServeShared shared;
   HttpServer http;
 
@@ -39,7 +39,7 @@ struct ApiServer::Parts {
 
 namespace {
 
-void configure(httplib::Server& http, const ServeOptions& options, StatusCounters& counters) {
+void configure(httplib::Server& http, const ServeOptions& options, ServerCounters& counters) {
   const std::size_t threads = options.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   const auto timeout = std::chrono::milliseconds(options.timeout_ms);
@@ -49,6 +49,12 @@ void configure(httplib::Server& http, const ServeOptions& options, StatusCounter
   http.set_keep_alive_max_count(10'000);
   http.set_payload_max_length(options.max_body);
   http.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server share a port
+  // in use instead of failing; SO_REUSEADDR alone only allows a quick restart.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // Answers the routes did not make (unknown route, body too large, bad request line).
   http.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request& request, httplib::Response& response) {

@@ -119,8 +119,7 @@ void state_metrics(MetricsText& text, SystemState current) {
 
 }  // namespace
 
-std::string render_metrics(Store& store, const Clock& clock,
-                           const std::vector<std::pair<int, std::uint64_t>>& requests) {
+std::string render_metrics(Store& store, const Clock& clock, const ServerFigures& server) {
   MetricsText text;
   store.read([&] {
     JobQueue queue(store, clock);
@@ -132,8 +131,10 @@ std::string render_metrics(Store& store, const Clock& clock,
     state_metrics(text, machine.current());
   });
   text.family("sheratan_http_requests_total", "counter", "Requests answered by this server, by status.");
-  for (const auto& [status, count] : requests)
+  for (const auto& [status, count] : server.requests)
     text.sample("sheratan_http_requests_total", label("code", std::to_string(status)), static_cast<double>(count));
+  text.family("sheratan_claims_waiting", "gauge", "Claims held by this server waiting for a job.");
+  text.sample("sheratan_claims_waiting", "", static_cast<double>(server.claims_waiting));
   return text.take();
 }
 

@@ -12,8 +12,12 @@
 
 namespace sheratan::serve {
 
-/// The metrics text; requests are the server's answers so far as (status, count).
-std::string render_metrics(Store& store, const Clock& clock,
-                           const std::vector<std::pair<int, std::uint64_t>>& requests);
+/// What the server adds of its own: answers so far as (status, count), held claims.
+struct ServerFigures {
+  std::vector<std::pair<int, std::uint64_t>> requests;
+  std::int64_t claims_waiting = 0;
+};
+
+std::string render_metrics(Store& store, const Clock& clock, const ServerFigures& server);
 
 }  // namespace sheratan::serve

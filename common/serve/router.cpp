@@ -6,12 +6,12 @@
 
 namespace sheratan::serve {
 
-void StatusCounters::count(int status) {
+void ServerCounters::count(int status) {
   if (status >= 0 && status < static_cast<int>(counts_.size()))
     counts_[static_cast<std::size_t>(status)].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::vector<std::pair<int, std::uint64_t>> StatusCounters::snapshot() const {
+std::vector<std::pair<int, std::uint64_t>> ServerCounters::snapshot() const {
   std::vector<std::pair<int, std::uint64_t>> out;
   for (std::size_t status = 0; status < counts_.size(); ++status)
     if (auto n = counts_[status].load(std::memory_order_relaxed)) out.emplace_back(static_cast<int>(status), n);

@@ -28,9 +28,11 @@ struct RouteSettings {
   Millis max_wait_ms = 60'000;
 };
 
-/// Counts of answers by status, for /metrics.
-class StatusCounters {
+/// What /metrics tells of the server itself: answers by status, claims held waiting.
+class ServerCounters {
  public:
+  std::atomic<std::int64_t> claims_waiting{0};
+
   void count(int status);
   /// (status, count) for every status answered at least once.
   std::vector<std::pair<int, std::uint64_t>> snapshot() const;
@@ -45,7 +47,7 @@ struct ServeShared {
   const Clock& clock;
   ChangeFeed& feed;
   ThreadStores& stores;
-  StatusCounters& counters;
+  ServerCounters& counters;
 };
 
 /// One request being answered.

@@ -9,8 +9,8 @@ void add_health_routes(Router& router) {
   router.get_bare("/healthz",
                   [](httplib::Response& response) { response.set_content("{\"ok\":true}", "application/json"); });
   router.get("/metrics", Scope::read, [](Call& call) {
-    call.reply(200, render_metrics(call.store, call.shared.clock, call.shared.counters.snapshot()),
-               "text/plain; version=0.0.4");
+    ServerFigures figures{call.shared.counters.snapshot(), call.shared.counters.claims_waiting.load()};
+    call.reply(200, render_metrics(call.store, call.shared.clock, figures), "text/plain; version=0.0.4");
   });
 }
 

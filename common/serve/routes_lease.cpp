@@ -57,6 +57,12 @@ class ClaimWait {
 
   std::vector<Job> until(ChangeFeed::TimePoint deadline) {
     const ChangeFeed& feed = call_.shared.feed;
+    auto& waiting = call_.shared.counters.claims_waiting;
+    ++waiting;
+    struct Leave {
+      std::atomic<std::int64_t>& count;
+      ~Leave() { --count; }
+    } leave{waiting};
     std::vector<Job> jobs;
     while (jobs.empty() && std::chrono::steady_clock::now() < deadline && !feed.stopping()) {
       const auto seen = feed.generation();

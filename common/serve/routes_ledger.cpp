@@ -21,14 +21,17 @@ Error with_line(const Error& error, std::size_t line) {
   return Error(error.code(), line ? at_line(line, error.what()) : error.what());
 }
 
-/// Applies the body's operations in one transaction; a line without "op" is default_op.
-void apply_operations(Call& call, OpType default_op) {
+/// Applies the body's operations in one transaction. For transfers any operation may
+/// be named as `batch` takes it, and a line without "op" is a transfer; for settle
+/// every line is a settle line.
+void apply_operations(Call& call, OpType default_op, bool any_op) {
   JsonBody body = parse_json_body(call.request.body, call.request.get_header_value("Content-Type"));
   std::vector<Operation> ops;
   ops.reserve(body.items.size());
   for (const auto& input : body.items) {
     try {
-      ops.push_back(parse_operation(input.value, default_op, {}));
+      const bool named = any_op && input.value.contains("op");
+      ops.push_back(parse_operation(input.value, named ? std::nullopt : std::optional(default_op), {}));
     } catch (const Error& error) {
       throw with_line(error, input.line);
     }
@@ -69,8 +72,8 @@ void journal_page(Call& call) {
 
 void add_ledger_routes(Router& router) {
   router.get(R"(/v1/accounts/([^/]+))", Scope::read, get_account);
-  router.post("/v1/transfers", Scope::admin, [](Call& call) { apply_operations(call, OpType::transfer); });
-  router.post("/v1/settle", Scope::admin, [](Call& call) { apply_operations(call, OpType::settle); });
+  router.post("/v1/transfers", Scope::admin, [](Call& call) { apply_operations(call, OpType::transfer, true); });
+  router.post("/v1/settle", Scope::admin, [](Call& call) { apply_operations(call, OpType::settle, false); });
   router.get("/v1/journal", Scope::replicate, journal_page);
 }
 
