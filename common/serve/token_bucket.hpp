@@ -20,9 +20,10 @@ class TokenBucket {
   std::int64_t take(std::int64_t now_ms);
 
  private:
-  double rate_per_ms_;
-  double burst_;
-  double tokens_;
+  // In millionths of a token, so that refill and waits are exact integers.
+  std::int64_t micros_per_ms_;
+  std::int64_t burst_micros_;
+  std::int64_t micros_;
   std::int64_t last_ms_;
 };
 

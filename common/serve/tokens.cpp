@@ -38,16 +38,15 @@ std::vector<std::string_view> blank_separated(std::string_view line) {
 
 Scopes parse_scope_list(std::string_view list) {
   Scopes scopes;
-  while (!list.empty()) {
+  for (;;) {
     std::size_t comma = list.find(',');
     std::string_view word = list.substr(0, comma);
     auto scope = parse_scope(word);
     if (!scope) fail(ExitCode::bad_input, "unknown scope " + quote(word) + " (submit, work, read, admin, replicate)");
     scopes.bits |= static_cast<unsigned>(*scope);
-    if (comma == std::string_view::npos) break;
+    if (comma == std::string_view::npos) return scopes;
     list.remove_prefix(comma + 1);
   }
-  return scopes;
 }
 
 void check_token(std::string_view token) {
