@@ -37,6 +37,7 @@ ServeOptions resolve_options(const ToolContext& context, const ServeFlags& flags
   options.burst = static_cast<double>(config.integer(flags.burst, nullptr, "serve.burst").value_or(0));
   options.max_depth = config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
   options.defaults = job_defaults_from(config);
+  options.gates = GatePolicy::from_config(config);
   options.log_requests = context.options.verbose > 0;
   return options;
 }

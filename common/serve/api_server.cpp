@@ -34,7 +34,11 @@ struct ApiServer::Parts {
         gate(options.tokens_path, options.rate, options.burst),
         stores(options.store),
         feed(options.store),
-        shared{{options.defaults, options.max_depth, options.max_wait_ms}, clock, feed, stores, counters} {}
+        shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms},
+               clock,
+               feed,
+               stores,
+               counters} {}
 };
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "cli/duration.hpp"
 #include "cli/timestamp.hpp"
+#include "gates/policy.hpp"
 #include "queue/job.hpp"
 #include "serve/listen_address.hpp"
 #include "store/store.hpp"
@@ -26,6 +27,7 @@ struct ServeOptions {
   double rate = 0, burst = 0;
   std::optional<std::int64_t> max_depth;
   JobDefaults defaults;
+  GatePolicy gates = GatePolicy::defaults();
   StoreOptions store;
   bool log_requests = false;
 };

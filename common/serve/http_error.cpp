@@ -4,11 +4,9 @@
 
 namespace sheratan::serve {
 
-std::string HttpError::body() const {
-  return Json{{"error", code_}, {"message", what()}}.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+namespace {
 
-HttpError http_error_of(const Error& error) {
+HttpError http_error_for_code(const Error& error) {
   const std::string message = error.what();
   switch (error.code()) {
     case ExitCode::usage:
@@ -25,6 +23,20 @@ HttpError http_error_of(const Error& error) {
     default:
       return {500, "internal", message};
   }
+}
+
+}  // namespace
+
+std::string HttpError::body() const {
+  Json body{{"error", code_}, {"message", what()}};
+  if (!report_.empty()) body["report"] = Json::parse(report_, nullptr, false);
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+HttpError http_error_of(const Error& error) {
+  HttpError http = http_error_for_code(error);
+  if (!error.record().empty()) http.with_report(error.record());
+  return http;
 }
 
 std::string code_for_status(int status) {

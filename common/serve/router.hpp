@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/timestamp.hpp"
+#include "gates/gates.hpp"
 #include "json/jsonl.hpp"
 #include "queue/job.hpp"
 #include "serve/access_gate.hpp"
@@ -24,6 +25,7 @@ namespace sheratan::serve {
 /// What the routes read, fixed at start.
 struct RouteSettings {
   JobDefaults defaults;
+  std::shared_ptr<const Gates> gates;
   std::optional<std::int64_t> max_depth;
   Millis max_wait_ms = 60'000;
 };

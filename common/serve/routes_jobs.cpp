@@ -2,6 +2,7 @@
 // ls, show and stats over HTTP.
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "gates/admission.hpp"
 #include "json/canonical.hpp"
 #include "queue/queue.hpp"
 #include "serve/http_error.hpp"
@@ -29,30 +30,32 @@ void apply_idempotency_header(const Call& call, JsonBody& body) {
   job["idempotency_key"] = key;
 }
 
-std::vector<PushItem> parse_push_items(const JsonBody& body, const JobDefaults& defaults, EpochMillis now) {
-  std::vector<PushItem> items;
-  items.reserve(body.items.size());
-  for (const auto& input : body.items) {
-    try {
-      items.push_back({parse_job_spec(input.value, defaults, now), input.line});
-    } catch (const Error& error) {
-      throw Error(error.code(), input.line ? at_line(input.line, error.what()) : error.what());
-    }
-  }
-  return items;
+/// Each job passes the admission gates as from the api source: a refused one stops the
+/// request (400 with the gates' report), a paused one is admitted as quarantined.
+std::vector<Admitted> admit_all(const JsonBody& body, const Admission& admission, EpochMillis now) {
+  std::vector<Admitted> admitted;
+  admitted.reserve(body.items.size());
+  for (const auto& input : body.items)
+    admitted.push_back(admission.admit(input.value, input.line, now));
+  return admitted;
 }
 
-std::string outcome_text(const PushOutcome& outcome) {
-  // Ids and statuses need no escaping: the hot path of a bulk push.
+std::string outcome_text(const PushOutcome& outcome, Verdict verdict) {
+  // Ids, statuses and verdicts need no escaping: the hot path of a bulk push.
   return R"({"id":")" + outcome.id + R"(","status":")" + std::string(to_string(outcome.status)) + R"(","duplicate":)" +
-         (outcome.duplicate ? "true}" : "false}");
+         (outcome.duplicate ? "true" : "false") + R"(,"verdict":")" + std::string(to_string(verdict)) + "\"}";
 }
 
 void push_jobs(Call& call) {
   JsonBody body = parse_json_body(call.request.body, call.request.get_header_value("Content-Type"));
   apply_idempotency_header(call, body);
   const EpochMillis now = call.shared.clock.now();
-  const auto items = parse_push_items(body, call.shared.settings.defaults, now);
+  const Admission admission(*call.shared.settings.gates, JobSource::api, call.shared.settings.defaults);
+  auto admitted = admit_all(body, admission, now);
+  std::vector<PushItem> items;
+  items.reserve(admitted.size());
+  for (auto& one : admitted)
+    items.push_back(std::move(one.item));
   JobQueue queue(call.store, call.shared.clock);
   auto outcomes = call.store.write([&] {
     if (system_paused(call.store))
@@ -68,9 +71,9 @@ void push_jobs(Call& call) {
   std::vector<std::string> records;
   records.reserve(outcomes.size());
   bool created = false;
-  for (const auto& outcome : outcomes) {
-    records.push_back(outcome_text(outcome));
-    created = created || !outcome.duplicate;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    records.push_back(outcome_text(outcomes[i], admitted[i].report.verdict));
+    created = created || !outcomes[i].duplicate;
   }
   call.reply(created ? 201 : 200, render_records(body.shape, records), content_type_of(body.shape));
 }

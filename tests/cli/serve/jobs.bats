@@ -5,16 +5,29 @@
 load ../lib
 load serve_lib
 
-@test "POST one job: 201 with {id,status,duplicate} as push prints it; the job is in the store" {
+@test "POST one job: 201 with {id,status,duplicate,verdict} as push prints it; the job is in the store, from api" {
   start_server
   api POST /v1/jobs -d '{"kind":"read_file","params":{"path":"a"},"priority":"high","labels":{"team":"x"}}'
   assert_code 201
-  assert_json '(.id | type) == "string" and .status == "ready" and .duplicate == false and (keys | length) == 3' "$body"
+  assert_json '(.id | type) == "string" and .status == "ready" and .duplicate == false and .verdict == "PASS"' "$body"
+  assert_json 'keys == ["duplicate","id","status","verdict"]' "$body"
   local id
   id=$(jq -r .id <<<"$body")
   assert_equal "$(job_field "$id" .kind)" read_file
   assert_equal "$(job_field "$id" .priority)" 20
   assert_equal "$(job_field "$id" .labels.team)" x
+  assert_equal "$(job_field "$id" .source)" api
+}
+
+@test "the admission gates judge jobs from api: a forbidden kind is quarantined, a refused job is 400 with the report" {
+  start_server
+  api POST /v1/jobs -d '{"kind":"shell","params":{"cmd":"ls"}}'
+  assert_code 201
+  assert_json '.status == "quarantined" and .verdict == "PAUSE"' "$body"
+  api POST /v1/jobs -d '[{"kind":"a"},{"kind":"b","bogus":1}]'
+  assert_error 400 bad_request "line 2: refused by gate"
+  assert_json '.report.verdict == "FAIL" and .report.line == 2 and .report.source == "api"' "$body"
+  assert_equal "$(job_count)" 1
 }
 
 @test "POST an array answers an array; JSON lines answer JSON lines; all in one transaction" {
