@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <csignal>
+#include <future>
 #include <thread>
 
 #include "cli/app.hpp"
@@ -52,7 +53,9 @@ sigset_t handled_signals() {
   return set;
 }
 
-int handle_signals(ApiServer& server, const sigset_t& set) {
+/// Waits for the signals; returns the exit status a stopping signal asks for, or 0
+/// when told to end (SIGUSR1, after the server stopped by itself).
+int handle_signals(ApiServer& server, const sigset_t& set, std::future<void> served) {
   for (;;) {
     int signal = 0;
     if (sigwait(&set, &signal) != 0) continue;
@@ -66,7 +69,11 @@ int handle_signals(ApiServer& server, const sigset_t& set) {
       continue;
     }
     if (signal == SIGUSR1) return 0;
-    server.stop();
+    // A stop that comes just before the server runs is not seen by it: ask again
+    // until it has returned.
+    do
+      server.stop();
+    while (served.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready);
     return signal == SIGINT ? to_int(ExitCode::interrupted) : to_int(ExitCode::terminated);
   }
 }
@@ -83,8 +90,11 @@ void run_server(ToolContext& context, const ServeFlags& flags) {
   write_json_line(Json{{"listen", address}, {"url", "http://" + address}});
   flush_output();
   int signalled = 0;
-  std::thread signal_thread([&] { signalled = handle_signals(server, signals); });
+  std::promise<void> served;
+  std::thread signal_thread(
+      [&, done = served.get_future()]() mutable { signalled = handle_signals(server, signals, std::move(done)); });
   const bool ok = server.serve();
+  served.set_value();
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
   signal_thread.join();
   if (signalled)
