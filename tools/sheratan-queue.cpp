@@ -12,6 +12,7 @@
 #include "gates/reviewer.hpp"
 #include "json/canonical.hpp"
 #include "queue/ingest.hpp"
+#include "queue/job_defaults.hpp"
 #include "queue/queue.hpp"
 #include "state/state_machine.hpp"
 
@@ -26,25 +27,6 @@ std::string default_worker_name() {
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
   return std::string(host) + ":" + std::to_string(getpid());
-}
-
-JobDefaults defaults_from(const Config& config) {
-  JobDefaults defaults;
-  // Defaults from the config pass the same checks as a job's own fields.
-  Json sample{{"kind", "config"}};
-  if (auto queue = config.text(std::nullopt, "SHERATAN_QUEUE", "queue.default")) sample["queue"] = *queue;
-  if (auto attempts = config.integer(std::nullopt, nullptr, "queue.max_attempts")) sample["max_attempts"] = *attempts;
-  if (auto timeout = config.text(std::nullopt, nullptr, "queue.timeout")) sample["timeout"] = *timeout;
-  JobSpec checked;
-  try {
-    checked = parse_job_spec(sample, defaults, 0);
-  } catch (const Error& error) {
-    fail(ExitCode::bad_input, "config " + quote(config.source()) + ": " + error.what());
-  }
-  defaults.queue = checked.queue;
-  defaults.max_attempts = checked.max_attempts;
-  defaults.timeout_ms = checked.timeout_ms;
-  return defaults;
 }
 
 /// Reads stdin as JSON lines; a terminal on stdin is a usage error, not a hang.
@@ -124,7 +106,7 @@ void run_push(ToolContext& context, const PushFlags& flags) {
   auto store = context.open_store();
   JobQueue queue(*store, context.clock);
   const Gates gates(GatePolicy::from_config(context.config));
-  const Admission admission(gates, JobSource::cli, defaults_from(context.config));
+  const Admission admission(gates, JobSource::cli, job_defaults_from(context.config));
   const auto max_depth = context.config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
   RecordPrinter printer(context.output_format(), {"id", "status", "duplicate", "verdict"});
   auto push_lines = [&](std::vector<InputLine>& lines) {
@@ -209,7 +191,7 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   JobQueue queue(*store, context.clock);
   ClaimRequest request;
   request.worker = flags.worker.value_or(default_worker_name());
-  request.queue = flags.queue.value_or(defaults_from(context.config).queue);
+  request.queue = flags.queue.value_or(job_defaults_from(context.config).queue);
   request.kinds = flags.kinds;
   request.limit = flags.limit;
   if (flags.lease) request.lease_ms = parse_duration(*flags.lease);
@@ -580,7 +562,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
     JobQueue queue(*store, context.clock);
     auto max_depth = context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
     const Gates gates(GatePolicy::from_config(context.config));
-    const Admission admission(gates, JobSource::ingest, defaults_from(context.config));
+    const Admission admission(gates, JobSource::ingest, job_defaults_from(context.config));
     DropFolder folder(queue, ingest_flags->folder, admission, max_depth, context.clock);
     ExitCode first_rejection = ExitCode::ok;
     auto report = [&](const IngestResult& result) {
@@ -613,7 +595,7 @@ void add_gates(CLI::App& app, ToolContext& context) {
   gate->callback([&context, gate_flags] {
     const Gates gates(GatePolicy::from_config(context.config));
     const JobSource source = parse_job_source(gate_flags->source.value_or("cli"));
-    const Admission admission(gates, source, defaults_from(context.config));
+    const Admission admission(gates, source, job_defaults_from(context.config));
     RecordPrinter printer(context.output_format(), {"line", "verdict", "action", "source", "findings"});
     bool refused = false;
     auto judge = [&](std::vector<InputLine>& lines) {

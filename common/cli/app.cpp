@@ -13,6 +13,10 @@
 namespace sheratan {
 
 std::unique_ptr<Store> ToolContext::open_store(bool create) const {
+  return Store::open(store_options(create));
+}
+
+StoreOptions ToolContext::store_options(bool create) const {
   StoreOptions store_options;
   store_options.path = store_path();
   store_options.create = create;
@@ -20,7 +24,7 @@ std::unique_ptr<Store> ToolContext::open_store(bool create) const {
   store_options.durable = !(sync && std::string_view(sync) == "normal");
   if (auto timeout = config.text(std::nullopt, "SHERATAN_BUSY_TIMEOUT", "busy_timeout"))
     store_options.busy_timeout_ms = parse_duration(*timeout);
-  return Store::open(store_options);
+  return store_options;
 }
 
 void add_global_options(CLI::App& app, GlobalOptions& options, const std::string& tool) {

@@ -40,6 +40,8 @@ class ToolContext {
   /// Opens the store named by --db/SHERATAN_DB/config/default. Readers pass
   /// create=false so that a mistyped path is an error rather than a new empty store.
   std::unique_ptr<Store> open_store(bool create = true) const;
+  /// What open_store opens with: the path, SHERATAN_SYNC and the busy timeout.
+  StoreOptions store_options(bool create = true) const;
   OutputFormat output_format() const { return choose_output_format(options.json, options.format); }
   std::string store_path() const { return resolve_store_path(options.db, config); }
 };

@@ -29,8 +29,12 @@ large=${SHERATAN_BENCH_JOBS:-1000000}
   echo "sheratan-probe and sheratan-state:"
   echo
   "$build/bench-probe" "$build" "$work" | tee "$work/probe.txt" | sed -n '/^| figure/,$p'
+  echo
+  echo "sheratan-serve:"
+  echo
+  "$build/bench-serve" "$build" "$work/serve" | tee "$work/serve.txt" | sed -n '/^| figure/,$p'
 } >"$work/report.md"
-sed '/^| figure/,$d' "$work/queue.txt" "$work/worker.txt" "$work/ledger.txt" "$work/probe.txt"
+sed '/^| figure/,$d' "$work/queue.txt" "$work/worker.txt" "$work/ledger.txt" "$work/probe.txt" "$work/serve.txt"
 cp "$work/report.md" "$src/tests/bench/latest.md"
 # The README's performance section is this report, between its markers.
 python3 - "$src/README.md" "$work/report.md" <<'PY'

@@ -1,0 +1,147 @@
+// POST /v1/claim (a long-poll woken by the store) and POST /v1/jobs/{id}/ack|fail|
+// extend|release with the lease token: the queue's lease operations over HTTP.
+#include <chrono>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "queue/queue.hpp"
+#include "serve/body_fields.hpp"
+#include "serve/http_error.hpp"
+#include "serve/request_body.hpp"
+#include "serve/router.hpp"
+#include "state/state_machine.hpp"
+
+namespace sheratan::serve {
+
+namespace {
+
+struct ClaimCall {
+  ClaimRequest request;
+  std::optional<Millis> wait_ms;
+};
+
+ClaimCall parse_claim(const Call& call) {
+  Json body = parse_json_object_body(call.request.body);
+  reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "wait"});
+  ClaimCall claim;
+  claim.request.worker = optional_string(body, "worker").value_or(call.caller.name);
+  claim.request.queue = optional_string(body, "queue").value_or(call.shared.settings.defaults.queue);
+  if (auto kinds = body.find("kinds"); kinds != body.end() && !kinds->is_null()) {
+    if (!kinds->is_array()) fail(ExitCode::bad_input, "field 'kinds' must be an array of strings");
+    for (const auto& kind : *kinds) {
+      if (!kind.is_string()) fail(ExitCode::bad_input, "field 'kinds' must be an array of strings");
+      claim.request.kinds.push_back(kind.get<std::string>());
+    }
+  }
+  claim.request.limit = optional_integer(body, "limit", 1, 100'000).value_or(1);
+  if (auto lease = body.find("lease"); lease != body.end()) claim.request.lease_ms = parse_duration_json(*lease);
+  if (auto wait = body.find("wait"); wait != body.end() && !wait->is_null())
+    claim.wait_ms = std::min(parse_duration_json(*wait), call.shared.settings.max_wait_ms);
+  return claim;
+}
+
+/// Waits for a claim to lease something: looks (a read) after every commit and at the
+/// next due moment, and claims only when something is claimable.
+class ClaimWait {
+ public:
+  ClaimWait(const Call& call, const ClaimRequest& request)
+      : call_(call), request_(request), queue_(call.store, call.shared.clock) {}
+
+  /// The gate and the claim share one transaction: nothing is leased after a pause commits.
+  std::optional<std::vector<Job>> gated_claim() {
+    return call_.store.write([&] {
+      if (system_paused(call_.store)) return std::optional<std::vector<Job>>();
+      return std::optional<std::vector<Job>>(queue_.claim(request_));
+    });
+  }
+
+  std::vector<Job> until(ChangeFeed::TimePoint deadline) {
+    const ChangeFeed& feed = call_.shared.feed;
+    auto& waiting = call_.shared.counters.claims_waiting;
+    ++waiting;
+    struct Leave {
+      std::atomic<std::int64_t>& count;
+      ~Leave() { --count; }
+    } leave{waiting};
+    std::vector<Job> jobs;
+    while (jobs.empty() && std::chrono::steady_clock::now() < deadline && !feed.stopping()) {
+      const auto seen = feed.generation();
+      auto wake_at = deadline;
+      if (!system_paused(call_.store)) {  // paused: only a commit (the state's change) wakes us
+        WaitCheck check = queue_.claimable(request_);
+        if (check.done) {
+          jobs = gated_claim().value_or(std::vector<Job>{});
+          continue;
+        }
+        if (check.next_due) wake_at = std::min(wake_at, steady_time_of(*check.next_due));
+      }
+      feed.wait(seen, wake_at);
+    }
+    return jobs;
+  }
+
+ private:
+  ChangeFeed::TimePoint steady_time_of(EpochMillis due) const {
+    auto ahead = std::max<std::int64_t>(0, due - call_.shared.clock.now());
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(ahead);
+  }
+
+  const Call& call_;
+  const ClaimRequest& request_;
+  JobQueue queue_;
+};
+
+void claim_jobs(Call& call) {
+  const ClaimCall claim = parse_claim(call);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(claim.wait_ms.value_or(0));
+  ClaimWait wait(call, claim.request);
+  auto first = wait.gated_claim();
+  if (!first && !claim.wait_ms)
+    throw HttpError(503, "paused", "the system is PAUSED: claiming nothing (GET /v1/state tells why)", 1);
+  std::vector<Job> jobs = first.value_or(std::vector<Job>{});
+  if (jobs.empty() && claim.wait_ms) jobs = wait.until(deadline);
+  if (jobs.empty()) {
+    if (call.shared.feed.stopping()) throw HttpError(503, "unavailable", "the server is stopping", 1);
+    call.response.status = 204;
+    return;
+  }
+  std::vector<std::string> records;
+  for (const auto& job : jobs)
+    records.push_back(job.to_json().dump());
+  call.reply_lines(records);
+}
+
+Job apply_lease_action(JobQueue& queue, const std::string& action, const LeaseRef& lease, const Json& body) {
+  if (action == "ack") {
+    reject_unknown_fields(body, {"token", "result"});
+    return queue.ack(lease, body.value("result", Json(nullptr)));
+  }
+  if (action == "fail") {
+    reject_unknown_fields(body, {"token", "error", "retry"});
+    return queue.fail(lease, optional_string(body, "error").value_or("failed"),
+                      optional_bool(body, "retry").value_or(true));
+  }
+  if (action == "extend") {
+    reject_unknown_fields(body, {"token", "lease"});
+    auto found = body.find("lease");
+    return queue.extend(lease, found == body.end() ? 60'000 : parse_duration_json(*found));
+  }
+  reject_unknown_fields(body, {"token"});
+  return queue.release(lease);
+}
+
+void lease_action(Call& call) {
+  Json body = parse_json_object_body(call.request.body);
+  LeaseRef lease{call.match(1), required_string(body, "token")};
+  JobQueue queue(call.store, call.shared.clock);
+  call.reply_json(200, apply_lease_action(queue, call.match(2), lease, body).to_json());
+}
+
+}  // namespace
+
+void add_lease_routes(Router& router) {
+  router.post("/v1/claim", Scope::work, claim_jobs);
+  router.post(R"(/v1/jobs/([^/]+)/(ack|fail|extend|release))", Scope::work, lease_action);
+}
+
+}  // namespace sheratan::serve

@@ -1,0 +1,20 @@
+# fish completion for sheratan-serve(1)
+
+complete -c sheratan-serve -f
+complete -c sheratan-serve -l listen -x -a '127.0.0.1:8001 127.0.0.1:0' -d 'HOST:PORT to listen on'
+complete -c sheratan-serve -l tokens -r -F -d 'Bearer tokens file'
+complete -c sheratan-serve -l threads -x -d 'Requests served at the same time'
+complete -c sheratan-serve -l max-body -x -d 'Largest request body in bytes'
+complete -c sheratan-serve -l timeout -x -d 'Cut off a client that stalls this long'
+complete -c sheratan-serve -l max-wait -x -d 'Longest a claim may be held'
+complete -c sheratan-serve -l rate -x -d 'Requests a second per token name'
+complete -c sheratan-serve -l burst -x -d 'Size of each token bucket'
+complete -c sheratan-serve -l max-depth -x -d 'Refuse jobs past this many unfinished jobs in a queue'
+complete -c sheratan-serve -l db -r -F -d 'Store path'
+complete -c sheratan-serve -l json -d 'Print JSON lines'
+complete -c sheratan-serve -l format -x -a 'table json tsv' -d 'Output format'
+complete -c sheratan-serve -s q -l quiet -d 'Print no informational messages'
+complete -c sheratan-serve -s v -l verbose -d 'Print one line per request on stderr'
+complete -c sheratan-serve -l version -d 'Print the version'
+complete -c sheratan-serve -s h -l help -d 'Print help and exit'
+complete -c sheratan-serve -l help-all -d 'Print help for everything'
