@@ -37,7 +37,7 @@ struct WorkerOptions {
   WorkerMode mode = WorkerMode::forever;
   ChainLimits chain;
   GatePolicy gates = GatePolicy::defaults();  // follow-ups pass the admission gates
-  bool hold_cost = false;  // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
+  bool hold_cost = false;                     // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
 };
 
 }  // namespace sheratan
