@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 
 # Debian packages: build, libraries, and what the tests use.
 DEPS := build-essential cmake pkg-config libcli11-dev libsqlite3-dev nlohmann-json3-dev \
-        libuv1-dev libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev catch2 bats jq sqlite3 mandoc python3 procps time strace
+        libuv1-dev libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev catch2 bats jq curl sqlite3 mandoc python3 procps time strace
 
 # The fuzzers need clang and its runtime; only `make fuzz` installs them.
 FUZZ_DEPS := clang libclang-rt-dev
