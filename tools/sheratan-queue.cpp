@@ -657,7 +657,9 @@ void add_gates(CLI::App& app, ToolContext& context) {
     const std::string actor = review_flags->actor.value_or("reviewer:" + *reviewer);
     RecordPrinter printer(context.output_format(), {"id", "decision", "status", "reason"});
     for (const auto& job : waiting) {
-      Json input{{"job", job.to_json()}, {"report", job.to_json()["gate"]}};
+      Json record = job.to_json();
+      Json report = record["gate"];
+      Json input{{"job", std::move(record)}, {"report", std::move(report)}};
       ReviewDecision decision;
       try {
         decision = ask_reviewer(*reviewer, input, 60'000);
