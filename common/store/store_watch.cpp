@@ -1,5 +1,10 @@
 #include "store/store_watch.hpp"
 
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <string>
@@ -17,7 +22,11 @@ constexpr std::uint64_t kSettleDelays[] = {1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 
 }  // namespace
 
 struct StoreWatch::Handles {
-  uv_fs_event_t folder_watch{};
+  // Our own inotify descriptor under a uv_poll rather than a uv_fs_event: libuv drops
+  // IN_Q_OVERFLOW (it carries no watch), and an overflowed queue has lost the very
+  // events that would have announced a commit, so it must count as a change.
+  int inotify_fd = -1;
+  uv_poll_t folder_watch{};
   uv_timer_t settle_timer{};
   Store* store = nullptr;
   std::function<void()> on_change;
@@ -39,7 +48,28 @@ StoreWatch::Handles* handles_of(void* handle) {
 
 void on_closed(uv_handle_t* handle) {
   auto* handles = static_cast<StoreWatch::Handles*>(handle->data);
-  if (--handles->open_handles == 0) delete handles;
+  if (--handles->open_handles > 0) return;
+  if (handles->inotify_fd >= 0) ::close(handles->inotify_fd);
+  delete handles;
+}
+
+// Reads every pending event; true when one names the database or its -wal/-shm
+// files, or when the kernel's queue overflowed (events were lost: assume a change).
+bool drain_events(int fd, std::string_view db_name) {
+  alignas(inotify_event) char buffer[16 * 1024];
+  bool relevant = false;
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got <= 0) return relevant;  // EAGAIN: drained
+    for (ssize_t at = 0; at < got;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+      if (event->mask & IN_Q_OVERFLOW) relevant = true;
+      // Only the database and its -wal file announce commits; other files in the
+      // folder (a drop folder, a worker's root) are none of our business.
+      if (event->len > 0 && std::string_view(event->name).rfind(db_name, 0) == 0) relevant = true;
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+  }
 }
 
 }  // namespace
@@ -66,30 +96,35 @@ StoreWatch::StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_c
   handles_->on_change = std::move(on_change);
   handles_->folder_watch.data = handles_;
   handles_->settle_timer.data = handles_;
-  uv_fs_event_init(loop, &handles_->folder_watch);
-  uv_timer_init(loop, &handles_->settle_timer);
   handles_->open_handles = 2;
+  uv_timer_init(loop, &handles_->settle_timer);
   std::filesystem::path path = std::filesystem::absolute(store.path());
   handles_->db_name = path.filename().string();
   handles_->seen_version = store.data_version();
   std::string folder = path.parent_path().string();
-  int code = uv_fs_event_start(
-      &handles_->folder_watch,
-      [](uv_fs_event_t* handle, const char* filename, int, int) {
-        Handles* h = handles_of(handle);
-        // Only the database and its -wal file announce commits; other files in the
-        // folder (a drop folder, a worker's root) are none of our business.
-        if (filename && std::string_view(filename).rfind(h->db_name, 0) != 0) return;
-        h->settle_step = 0;
-        h->start_settle(0);
-      },
-      folder.c_str(), 0);
-  if (code != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->folder_watch), on_closed);
-    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->settle_timer), on_closed);
-    handles_ = nullptr;  // freed once the caller's loop runs the close callbacks
-    fail(ExitCode::failed, "cannot watch folder " + quote(folder) + ": " + uv_strerror(code));
+  std::string problem;
+  handles_->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (handles_->inotify_fd < 0) {
+    problem = std::strerror(errno);
+  } else if (inotify_add_watch(handles_->inotify_fd, folder.c_str(),
+                               IN_ATTRIB | IN_CREATE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) < 0) {
+    problem = std::strerror(errno);
+  } else if (int code = uv_poll_init(loop, &handles_->folder_watch, handles_->inotify_fd); code != 0) {
+    problem = uv_strerror(code);
   }
+  if (!problem.empty()) {
+    // The poll handle was never initialised; only the timer needs its close callback.
+    handles_->open_handles = 1;
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->settle_timer), on_closed);
+    handles_ = nullptr;  // freed once the caller's loop runs the close callback
+    fail(ExitCode::failed, "cannot watch folder " + quote(folder) + ": " + problem);
+  }
+  uv_poll_start(&handles_->folder_watch, UV_READABLE, [](uv_poll_t* handle, int, int) {
+    Handles* h = handles_of(handle);
+    if (!drain_events(h->inotify_fd, h->db_name)) return;
+    h->settle_step = 0;
+    h->start_settle(0);
+  });
 }
 
 StoreWatch::~StoreWatch() {

@@ -13,6 +13,9 @@
 // watch looks again a few times over the next ~2 s at doubling intervals (settle
 // checks). Idle, it arms nothing: no timer runs unless an event came in.
 //
+// The folder is watched with inotify directly, under a uv_poll, so that a queue
+// overflow (events lost) counts as a change; libuv's uv_fs_event would drop it.
+//
 // Lifetime: the destructor closes the libuv handles; the owner must run its loop
 // afterwards (as before uv_loop_close) so that the close callbacks free them.
 
