@@ -102,21 +102,40 @@ std::vector<Host> HostRegistry::list() {
   });
 }
 
+namespace {
+
+/// A result from columns host, ts, ok, http_status, latency_ms, error.
+ProbeResult read_result(const Statement& rows) {
+  ProbeResult result;
+  result.host = rows.text(0);
+  result.ts = rows.integer(1);
+  result.ok = rows.integer(2) != 0;
+  if (auto status = rows.optional_integer(3)) result.http_status = static_cast<long>(*status);
+  result.latency_ms = rows.integer(4);
+  result.error = rows.optional_text(5);
+  return result;
+}
+
+}  // namespace
+
 std::vector<ProbeResult> HostRegistry::results(const std::string& name, std::int64_t limit) {
   return store_.read([&] {
     std::vector<ProbeResult> out;
     auto rows = store_.use(sql::kProbeResultsOfHost);
     rows.bind(1, name).bind(2, limit);
-    while (rows.step()) {
-      ProbeResult result;
-      result.host = rows.text(0);
-      result.ts = rows.integer(1);
-      result.ok = rows.integer(2) != 0;
-      if (auto status = rows.optional_integer(3)) result.http_status = static_cast<long>(*status);
-      result.latency_ms = rows.integer(4);
-      result.error = rows.optional_text(5);
-      out.push_back(std::move(result));
-    }
+    while (rows.step())
+      out.push_back(read_result(rows));
+    return out;
+  });
+}
+
+std::vector<std::pair<std::int64_t, ProbeResult>> HostRegistry::results_after(std::int64_t seq, std::int64_t limit) {
+  return store_.read([&] {
+    std::vector<std::pair<std::int64_t, ProbeResult>> out;
+    auto rows = store_.use(sql::kProbeResultsAfter);
+    rows.bind(1, seq).bind(2, limit);
+    while (rows.step())
+      out.emplace_back(rows.integer(6), read_result(rows));
     return out;
   });
 }

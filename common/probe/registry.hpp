@@ -35,6 +35,8 @@ class HostRegistry {
   std::vector<Host> list();
   /// Newest first.
   std::vector<ProbeResult> results(const std::string& name, std::int64_t limit);
+  /// The results of every host recorded after seq, oldest first, each with its seq.
+  std::vector<std::pair<std::int64_t, ProbeResult>> results_after(std::int64_t seq, std::int64_t limit);
 
   /// Records a round: each result, the host's new stats, and the retention trim.
   /// Results of hosts no longer registered are dropped. One transaction.

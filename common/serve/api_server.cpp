@@ -91,6 +91,7 @@ ApiServer::ApiServer(ServeOptions options, const Clock& clock) {
   add_state_routes(router);
   add_ledger_routes(router);
   add_host_routes(router);
+  add_event_routes(router);
 }
 
 ApiServer::~ApiServer() {

@@ -96,5 +96,6 @@ void add_lease_routes(Router& router);
 void add_state_routes(Router& router);
 void add_ledger_routes(Router& router);
 void add_host_routes(Router& router);
+void add_event_routes(Router& router);
 
 }  // namespace sheratan::serve

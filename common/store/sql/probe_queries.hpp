@@ -41,5 +41,9 @@ inline constexpr std::string_view kTrimProbeResults =
 inline constexpr std::string_view kProbeResultsOfHost =
     "SELECT host, ts, ok, http_status, latency_ms, error FROM probe_results WHERE host = ?1 "
     "ORDER BY seq DESC LIMIT ?2";
+// The results recorded after seq ?1, oldest first (the event stream's host events).
+inline constexpr std::string_view kProbeResultsAfter =
+    "SELECT host, ts, ok, http_status, latency_ms, error, seq FROM probe_results WHERE seq > ?1 "
+    "ORDER BY seq LIMIT ?2";
 
 }  // namespace sheratan::sql

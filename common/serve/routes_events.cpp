@@ -1,0 +1,69 @@
+// GET /v1/events: the store's events as Server-Sent Events, woken by the change feed.
+// The stream runs in the request's thread, on that thread's store connection, for as
+// long as the client stays; see serve/event_stream.hpp for the events and the cursor.
+#include <chrono>
+
+#include "serve/event_stream.hpp"
+#include "serve/query_params.hpp"
+#include "serve/router.hpp"
+
+namespace sheratan::serve {
+
+namespace {
+
+// Events sent per look at the store: a long backlog goes out in pieces, not in one string.
+constexpr std::int64_t kEventsPerLook = 500;
+// A comment line this often keeps proxies from closing an idle stream and finds
+// clients that have gone (the write fails).
+constexpr auto kKeepAlive = std::chrono::seconds(15);
+
+void stream_events(Call& call) {
+  const auto wanted = parse_event_kinds(query_text(call.request, "types").value_or(""));
+  // A browser that reconnects sends the last id it saw; that wins over the query.
+  std::string resume = call.request.get_header_value("Last-Event-ID");
+  if (resume.empty()) resume = query_text(call.request, "after").value_or("");
+  EventCursor cursor = resume.empty() ? EventCursor::now(call.store) : EventCursor::parse(resume);
+
+  Store* store = &call.store;  // the thread's connection; the provider runs on this thread
+  const ServeShared* shared = &call.shared;
+  bool opened = false;
+  call.response.set_header("Cache-Control", "no-store");
+  call.response.set_header("X-Accel-Buffering", "no");
+  call.response.set_chunked_content_provider(
+      "text/event-stream", [store, shared, wanted, cursor, opened](std::size_t, httplib::DataSink& sink) mutable {
+        if (!opened) {
+          opened = true;
+          static constexpr std::string_view kOpen = ": open\n\n";
+          return sink.write(kOpen.data(), kOpen.size());
+        }
+        const ChangeFeed& feed = shared->feed;
+        const auto keep_alive_at = std::chrono::steady_clock::now() + kKeepAlive;
+        for (;;) {
+          if (feed.stopping()) {
+            sink.done();
+            return true;
+          }
+          const auto seen = feed.generation();  // before the look: a commit after it wakes us
+          auto events = read_events(*store, cursor, wanted, kEventsPerLook, shared->clock);
+          if (!events.empty()) {
+            std::string text;
+            for (const auto& event : events)
+              text += format_sse(event);
+            return sink.write(text.data(), text.size());
+          }
+          if (std::chrono::steady_clock::now() >= keep_alive_at) {
+            static constexpr std::string_view kAlive = ": keep-alive\n\n";
+            return sink.write(kAlive.data(), kAlive.size());
+          }
+          feed.wait(seen, keep_alive_at);
+        }
+      });
+}
+
+}  // namespace
+
+void add_event_routes(Router& router) {
+  router.get("/v1/events", Scope::read, stream_events);
+}
+
+}  // namespace sheratan::serve
