@@ -10,12 +10,16 @@ CMAKE_FLAGS ?=
 DEPS := build-essential cmake pkg-config libcli11-dev libsqlite3-dev nlohmann-json3-dev \
         libuv1-dev libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev catch2 bats jq curl sqlite3 mandoc python3 procps time strace
 
+# The status page's test drives Debian's Chromium through playwright-core (npm, pinned
+# in tests/browser/package-lock.json); only `make test` installs them.
+BROWSER_DEPS := chromium nodejs
+
 # The fuzzers need clang and its runtime; only `make fuzz` installs them.
 FUZZ_DEPS := clang libclang-rt-dev
 FUZZ      ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan run test test-fast test-asan bench fuzz install clean format
+.PHONY: all deps browser-deps build build-asan run test test-fast test-asan bench fuzz install clean format
 
 all: build
 
@@ -26,6 +30,11 @@ deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+browser-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(BROWSER_DEPS)"
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js with npm"; exit 1; }
+	[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
@@ -43,13 +52,13 @@ run: build
 	scripts/demo.sh $(BUILD)
 
 # Every test, on the normal build and again under AddressSanitizer + UBSan.
-test: build build-asan
+test: build build-asan browser-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 	scripts/lint-man.sh
 
-test-fast: build
+test-fast: build browser-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -1,6 +1,7 @@
 // sheratan-serve: the HTTP face of the store. This file parses flags and settings and
 // handles signals; common/serve/ does the work.
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <future>
@@ -78,8 +79,18 @@ int handle_signals(ApiServer& server, const sigset_t& set, std::future<void> ser
   }
 }
 
+/// Many waiting clients mean many threads, each with a socket and a store connection
+/// (three files): the soft limit of open files (often 1,024) goes up to the hard one.
+void raise_open_file_limit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+}
+
 void run_server(ToolContext& context, const ServeFlags& flags) {
   ServeOptions options = resolve_options(context, flags);
+  raise_open_file_limit();
   options.store = context.store_options();
   context.open_store();  // creates and migrates the store once, before the threads open theirs
   const sigset_t signals = handled_signals();

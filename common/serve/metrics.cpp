@@ -135,6 +135,8 @@ std::string render_metrics(Store& store, const Clock& clock, const ServerFigures
     text.sample("sheratan_http_requests_total", label("code", std::to_string(status)), static_cast<double>(count));
   text.family("sheratan_claims_waiting", "gauge", "Claims held by this server waiting for a job.");
   text.sample("sheratan_claims_waiting", "", static_cast<double>(server.claims_waiting));
+  text.family("sheratan_event_streams", "gauge", "Event streams (/v1/events) this server holds open.");
+  text.sample("sheratan_event_streams", "", static_cast<double>(server.event_streams));
   return text.take();
 }
 

@@ -34,6 +34,7 @@ struct RouteSettings {
 class ServerCounters {
  public:
   std::atomic<std::int64_t> claims_waiting{0};
+  std::atomic<std::int64_t> event_streams{0};
 
   void count(int status);
   /// (status, count) for every status answered at least once.

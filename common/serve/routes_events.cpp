@@ -29,8 +29,11 @@ void stream_events(Call& call) {
   bool opened = false;
   call.response.set_header("Cache-Control", "no-store");
   call.response.set_header("X-Accel-Buffering", "no");
+  auto& open_streams = call.shared.counters.event_streams;
+  ++open_streams;
   call.response.set_chunked_content_provider(
-      "text/event-stream", [store, shared, wanted, cursor, opened](std::size_t, httplib::DataSink& sink) mutable {
+      "text/event-stream",
+      [store, shared, wanted, cursor, opened](std::size_t, httplib::DataSink& sink) mutable {
         if (!opened) {
           opened = true;
           static constexpr std::string_view kOpen = ": open\n\n";
@@ -57,7 +60,8 @@ void stream_events(Call& call) {
           }
           feed.wait(seen, keep_alive_at);
         }
-      });
+      },
+      [&open_streams](bool) { --open_streams; });  // runs when the answer is done with, however it ended
 }
 
 }  // namespace

@@ -1,15 +1,23 @@
-// GET /healthz, GET /metrics and GET /v1/hosts.
+// GET /healthz, GET /metrics, GET / (the status page) and GET /v1/hosts.
 #include "probe/registry.hpp"
 #include "serve/metrics.hpp"
 #include "serve/router.hpp"
+#include "serve/status_page.hpp"
 
 namespace sheratan::serve {
 
 void add_health_routes(Router& router) {
   router.get_bare("/healthz",
                   [](httplib::Response& response) { response.set_content("{\"ok\":true}", "application/json"); });
+  router.get_bare("/", [](httplib::Response& response) {
+    response.set_header("Cache-Control", "no-cache");
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'");
+    response.set_content(std::string(status_page_html()), "text/html; charset=utf-8");
+  });
   router.get("/metrics", Scope::read, [](Call& call) {
-    ServerFigures figures{call.shared.counters.snapshot(), call.shared.counters.claims_waiting.load()};
+    ServerFigures figures{call.shared.counters.snapshot(), call.shared.counters.claims_waiting.load(),
+                          call.shared.counters.event_streams.load()};
     call.reply(200, render_metrics(call.store, call.shared.clock, figures), "text/plain; version=0.0.4");
   });
 }

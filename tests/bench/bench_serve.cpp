@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -128,11 +129,11 @@ std::string post(const std::string& path, const std::string& body, const char* t
 }
 
 /// Starts sheratan-serve on a free port; returns its pid and port.
-std::pair<pid_t, int> start_server(const std::string& tool, const fs::path& db) {
+std::pair<pid_t, int> start_server(const std::string& tool, const fs::path& db, int threads = 72) {
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe");
-  pid_t pid =
-      spawn({tool, "--db", db.string(), "--listen", "127.0.0.1:0", "--threads", "72"}, nullptr, nullptr, out[1]);
+  pid_t pid = spawn({tool, "--db", db.string(), "--listen", "127.0.0.1:0", "--threads", std::to_string(threads)},
+                    nullptr, nullptr, out[1]);
   close(out[1]);
   std::string line;
   char c = 0;
@@ -161,6 +162,48 @@ double local_single_pushes_per_second(const fs::path& dir, int count) {
     queue.push({{spec, 0}}, std::nullopt);
   }
   return count / seconds_since(start);
+}
+
+/// Latencies in ms of `count` GET /v1/stats, one after another on one connection.
+std::vector<double> stats_latencies(int port, int count) {
+  Connection conn;
+  conn.fd = connect_to(port);
+  const std::string request = "GET /v1/stats HTTP/1.1\r\nHost: b\r\n\r\n";
+  std::vector<double> ms;
+  char buffer[65536];
+  for (int i = 0; i < count; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    send_all(conn.fd, request);
+    while (!conn.take_response()) {
+      ssize_t n = recv(conn.fd, buffer, sizeof buffer, 0);
+      if (n <= 0) throw std::runtime_error("the server closed a connection");
+      conn.in.append(buffer, static_cast<std::size_t>(n));
+    }
+    ms.push_back(seconds_since(start) * 1000);
+  }
+  close(conn.fd);
+  std::sort(ms.begin(), ms.end());
+  return ms;
+}
+
+/// Opens `count` event streams and returns their sockets once every one is open.
+std::vector<int> open_event_streams(int port, int count) {
+  std::vector<int> fds;
+  for (int i = 0; i < count; ++i) {
+    int fd = connect_to(port);
+    send_all(fd, "GET /v1/events HTTP/1.1\r\nHost: b\r\n\r\n");
+    fds.push_back(fd);
+  }
+  char buffer[4096];
+  for (int fd : fds) {
+    std::string in;
+    while (in.find(": open") == std::string::npos) {
+      ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) throw std::runtime_error("an event stream closed");
+      in.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  return fds;
 }
 
 std::string job_lines(int count) {
@@ -218,6 +261,26 @@ int main(int argc, char** argv) {
   report("POST /v1/jobs, 1 job per request", fmt(one.rate(), "jobs/s"), fmt(local / one.rate(), "× slower than local"),
          "≤ 2× of local");
   stop_server(pid);
+
+  // Idle clients: each open event stream holds one server thread, blocked on the
+  // change feed; they must cost the other requests nothing.
+  const int idle = 1000;
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;  // the server inherits it: a socket per client, 3 files per thread's store
+  setrlimit(RLIMIT_NOFILE, &files);
+  fresh_store(dir / "idle.db");  // what is measured is the idle clients' cost, not the stats query's
+  auto [idle_pid, idle_port] = start_server(tool, dir / "idle.db", idle + 64);
+  stats_latencies(idle_port, 200);  // warm up
+  auto alone = stats_latencies(idle_port, 1000);
+  auto streams = open_event_streams(idle_port, idle);
+  auto beside = stats_latencies(idle_port, 1000);
+  report("GET /v1/stats p99, no other clients", fmt(quantile(alone, 0.99), "ms"), "baseline", "");
+  report("GET /v1/stats p99, 1,000 idle event streams open", fmt(quantile(beside, 0.99), "ms"),
+         fmt(quantile(beside, 0.99) / quantile(alone, 0.99), "× without them"), "≤ 10 ms");
+  for (int fd : streams)
+    close(fd);
+  stop_server(idle_pid);
   print_table();
   return 0;
 }

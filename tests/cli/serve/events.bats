@@ -39,11 +39,14 @@ has_events() { [ "$(events "$1" "$2" | wc -l)" -ge "$3" ]; }
   assert_equal "$output" 4
 }
 
-@test "the answer is text/event-stream, uncached" {
+@test "the answer is text/event-stream, uncached; /metrics counts the open streams" {
   start_server
+  assert_equal "$(metric sheratan_event_streams)" 0
   stream_to "$dir/ev" "" -D "$dir/h"
   wait_until 10 grep -qi '^content-type: text/event-stream' "$dir/h"
   grep -qi '^cache-control: no-store' "$dir/h"
+  stream_to "$dir/ev2"
+  assert_equal "$(metric sheratan_event_streams)" 2
 }
 
 @test "after= and Last-Event-ID resume a stream: nothing missed, nothing twice" {
