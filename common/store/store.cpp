@@ -302,7 +302,11 @@ void Store::migrate() {
   write([&] {
     // Another process may have migrated between our check and our lock.
     for (auto v = current(); v < latest; ++v) {
-      exec(steps[static_cast<std::size_t>(v)]);
+      // Named by its number: the message would otherwise quote the migration's whole SQL.
+      char* error = nullptr;
+      int code = sqlite3_exec(db_, steps[static_cast<std::size_t>(v)], nullptr, nullptr, &error);
+      sqlite3_free(error);
+      if (code != SQLITE_OK) raise(code, "migration " + std::to_string(v + 1) + " of the schema");
       exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
     }
   });

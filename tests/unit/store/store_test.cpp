@@ -191,6 +191,23 @@ TEST_CASE("Store::open refuses a store with a newer schema", "[store]") {
   CHECK_THAT(error.what(), Catch::Matchers::Contains("newer") && Catch::Matchers::Contains("'" + path + "'"));
 }
 
+TEST_CASE("a migration that fails is named by its number, not quoted whole", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  { auto store = Store::open(options_for(path)); }
+  {
+    // A store whose version says 2 but that holds migration 3's tables already.
+    RawConnection raw(path);
+    REQUIRE(raw.exec("PRAGMA user_version=2") == SQLITE_OK);
+  }
+  Error error = error_of([&] { Store::open(options_for(path)); });
+  CHECK_THAT(error.what(),
+             Catch::Matchers::Contains("migration 3 of the schema") && Catch::Matchers::Contains("already exists"));
+  CHECK_THAT(error.what(), !Catch::Matchers::Contains("CREATE TABLE"));
+  RawConnection raw(path);
+  CHECK(raw.exec("SELECT 1 FROM state_events") == SQLITE_OK);
+}
+
 TEST_CASE("Store::open with create=false refuses a missing path", "[store]") {
   TempDir dir;
   StoreOptions options = options_for(dir.file("absent.db"));
