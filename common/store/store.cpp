@@ -11,6 +11,7 @@
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "store/sql/schema.hpp"
+#include "store/wal_vfs.hpp"
 
 namespace sheratan {
 
@@ -136,7 +137,7 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
     fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + system_error_text(errno));
   }
   sqlite3* db = nullptr;
-  int code = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int code = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, store_vfs_name());
   if (code != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     sqlite3_close(db);

@@ -85,24 +85,35 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
   auto store = fresh_store(dir / "wake.db");
   SystemClock clock;
   JobQueue queue(*store, clock);
-  std::vector<double> latencies;
+  std::vector<double> printed, exited;
   for (int i = 0; i < rounds; ++i) {
-    pid_t pid =
-        spawn({tool, "--db", (dir / "wake.db").string(), "claim", "--worker", "w", "--wait", "10s"}, nullptr, nullptr);
+    int out[2];
+    if (pipe(out) != 0) std::exit(1);
+    pid_t pid = spawn({tool, "--db", (dir / "wake.db").string(), "claim", "--worker", "w", "--wait", "10s"}, nullptr,
+                      nullptr, out[1]);
+    close(out[1]);
     wait_for_watch(pid);
     JobSpec spec;
     spec.kind = "wake";
     spec.queue = "default";
     queue.push({{spec, 0}}, std::nullopt);
     auto committed = std::chrono::steady_clock::now();
+    for (char c = 0; c != '\n';)
+      if (read(out[0], &c, 1) != 1) break;
+    printed.push_back(seconds_since(committed) * 1000);
     wait_child(pid);
-    latencies.push_back(seconds_since(committed) * 1000);
+    exited.push_back(seconds_since(committed) * 1000);
+    close(out[0]);
   }
-  std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) { return quantile(latencies, q); };
-  report("wake-up latency p50 (push commit → claim --wait exits)", fmt(at(0.50), "ms"),
-         std::to_string(rounds) + " rounds, includes process exit", "≤ 2 ms");
-  report("wake-up latency p99", fmt(at(0.99), "ms"), "", "≤ 20 ms");
+  std::sort(printed.begin(), printed.end());
+  std::sort(exited.begin(), exited.end());
+  const std::string rounds_text = std::to_string(rounds) + " rounds";
+  report("wake-up latency p50 (push commit → claim --wait prints the job)", fmt(quantile(printed, 0.50), "ms"),
+         rounds_text + ", the claim's own commit included", "≤ 2 ms");
+  report("wake-up latency p99", fmt(quantile(printed, 0.99), "ms"), "", "≤ 20 ms");
+  report("push commit → claim --wait exits, p50", fmt(quantile(exited, 0.50), "ms"),
+         "the kernel's inotify teardown included", "");
+  report("push commit → claim --wait exits, p99", fmt(quantile(exited, 0.99), "ms"), "", "");
 }
 
 /// Mean cost of one claim (batch of 1) plus its ack on a store holding `jobs` ready jobs.

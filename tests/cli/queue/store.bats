@@ -114,3 +114,24 @@ load ../lib
   fi
   assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
 }
+
+# folder_syncs COMMAND...: runs COMMAND under strace; prints how many times it synced
+# the store's folder (strace -y names each descriptor's file).
+folder_syncs() {
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -o "$dir/trace" \
+    -e trace=fsync,fdatasync "$@" >/dev/null
+  grep -c "sync([0-9]*<$dir>)" "$dir/trace" || true
+}
+
+@test "a commit syncs the store's folder only while the -wal file is new" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  [ "$(folder_syncs "$QUEUE" push a)" -ge 1 ]  # a new store: its files are created, the folder synced
+  assert_equal "$(folder_syncs "$QUEUE" push b)" 0  # the -wal file holds frames: it alone is synced
+  grep -q "fdatasync([0-9]*<$dir/s.db-wal>)" "$dir/trace"
+  # The sqlite3 shell deletes the -wal file as it closes; the next commit creates it
+  # again, and syncs the folder again.
+  sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM jobs' >/dev/null
+  [ ! -e "$dir/s.db-wal" ]
+  [ "$(folder_syncs "$QUEUE" push c)" -ge 1 ]
+  assert_equal "$(q ls --json | jq -s length)" 3
+}

@@ -1,0 +1,19 @@
+#pragma once
+// The VFS every store is opened with: SQLite's own unix VFS, with one change to how
+// it opens a -wal file that is already there.
+//
+// SQLite opens the -wal file with SQLITE_OPEN_CREATE, and a file opened that way has
+// its folder fsynced at its first sync, in case the file was just created: in every
+// process, at its first commit. For a one-shot tool that is the second fsync of its
+// only commit, and the slower one (~0.8 ms of a 3.5 ms transfer). A -wal file that
+// already holds frames was created, written and synced (folder included) by an earlier
+// writer, in a commit made under the write lock, so it is opened here without CREATE
+// and keeps its folder unsynced. An empty or missing one (new store, or one a reader
+// or the sqlite3 shell recreated) is opened as SQLite would, folder sync included.
+
+namespace sheratan {
+
+/// Registers the VFS (once; not as the default) and returns its name for sqlite3_open_v2.
+const char* store_vfs_name();
+
+}  // namespace sheratan
