@@ -137,7 +137,7 @@ std::string render_metrics(Store& store, const Clock& clock, const ServerFigures
   text.sample("sheratan_claims_waiting", "", static_cast<double>(server.claims_waiting));
   text.family("sheratan_event_streams", "gauge", "Event streams (/v1/events) this server holds open.");
   text.sample("sheratan_event_streams", "", static_cast<double>(server.event_streams));
-  return text.take();
+  return text.take() + server.claim_latency;
 }
 
 }  // namespace sheratan::serve

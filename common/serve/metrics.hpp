@@ -17,6 +17,7 @@ struct ServerFigures {
   std::vector<std::pair<int, std::uint64_t>> requests;
   std::int64_t claims_waiting = 0;
   std::int64_t event_streams = 0;
+  std::string claim_latency;  // the histogram's family, rendered
 };
 
 std::string render_metrics(Store& store, const Clock& clock, const ServerFigures& server);

@@ -18,6 +18,7 @@
 #include "queue/job.hpp"
 #include "serve/access_gate.hpp"
 #include "serve/change_feed.hpp"
+#include "serve/latency_histogram.hpp"
 #include "serve/thread_stores.hpp"
 
 namespace sheratan::serve {
@@ -35,6 +36,8 @@ class ServerCounters {
  public:
   std::atomic<std::int64_t> claims_waiting{0};
   std::atomic<std::int64_t> event_streams{0};
+  /// How long each job claimed here had been due (since run_at, or its push) when leased.
+  LatencyHistogram claim_latency;
 
   void count(int status);
   /// (status, count) for every status answered at least once.

@@ -16,8 +16,11 @@ void add_health_routes(Router& router) {
     response.set_content(std::string(status_page_html()), "text/html; charset=utf-8");
   });
   router.get("/metrics", Scope::read, [](Call& call) {
-    ServerFigures figures{call.shared.counters.snapshot(), call.shared.counters.claims_waiting.load(),
-                          call.shared.counters.event_streams.load()};
+    const ServerCounters& counters = call.shared.counters;
+    ServerFigures figures{counters.snapshot(), counters.claims_waiting.load(), counters.event_streams.load(),
+                          counters.claim_latency.render("sheratan_claim_latency_seconds",
+                                                        "How long jobs claimed through this server had been due "
+                                                        "(since run_at, else since pushed) when leased.")};
     call.reply(200, render_metrics(call.store, call.shared.clock, figures), "text/plain; version=0.0.4");
   });
 }

@@ -1,5 +1,6 @@
 // POST /v1/claim (a long-poll woken by the store) and POST /v1/jobs/{id}/ack|fail|
 // extend|release with the lease token: the queue's lease operations over HTTP.
+#include <algorithm>
 #include <chrono>
 
 #include "cli/error.hpp"
@@ -106,8 +107,11 @@ void claim_jobs(Call& call) {
     return;
   }
   std::vector<std::string> records;
-  for (const auto& job : jobs)
+  const EpochMillis now = call.shared.clock.now();
+  for (const auto& job : jobs) {
+    call.shared.counters.claim_latency.observe(now - std::max(job.run_at, job.created_at));
     records.push_back(job.to_json().dump());
+  }
   call.reply_lines(records);
 }
 

@@ -108,4 +108,13 @@ load serve_lib
     '# TYPE sheratan_jobs gauge'
   # Every sample line is NAME{labels} VALUE with a sheratan_ name.
   ! grep -v '^#' <<<"$body" | grep -Ev '^sheratan_[a-z_]+(\{[^}]*\})? [0-9.e+-]+$'
+  # Claims served here fill the claim latency histogram: one job, due since its push.
+  assert_contains "$body" 'sheratan_claim_latency_seconds_count 0' '# TYPE sheratan_claim_latency_seconds histogram'
+  "$STATE" set OPERATIONAL -r test >/dev/null
+  api POST /v1/claim -d '{"worker":"w"}'
+  assert_code 200
+  api GET /metrics
+  assert_contains "$body" 'sheratan_claim_latency_seconds_count 1' 'sheratan_claim_latency_seconds_bucket{le="+Inf"} 1'
+  # Buckets are cumulative: the 5-minute bucket holds the job, as does every wider one.
+  assert_contains "$body" 'sheratan_claim_latency_seconds_bucket{le="300"} 1'
 }
