@@ -150,11 +150,19 @@ void add_wait(CLI::App& app, ToolContext& context) {
     auto store = context.open_store(false);
     StateMachine machine(*store, context.clock);
     StoreWaiter waiter(*store);
+    StateEvent reached;
     auto outcome = waiter.wait(
         [&]() -> WaitCheck {
-          return {machine.current() == target, std::nullopt};
+          reached = machine.latest();
+          return {reached.next == target, std::nullopt};
         },
         deadline, context.clock);
+    if (outcome == WaitOutcome::done) {
+      // The transition that reached the state: a script learns when, why and by whom,
+      // and a reader of the pipe is woken by this line before the waiter has exited.
+      write_json_line(reached.to_json());
+      flush_output();
+    }
     if (outcome == WaitOutcome::deadline)
       print_info("still " + std::string(to_string(machine.current())) + " after " + *flags->timeout);
     context.exit_status = exit_code_for(outcome);

@@ -116,6 +116,10 @@ st() { "$S" "$@"; }
   st set paused -r 'from another process' >/dev/null
   wait_exit "$waiter" 5
   assert_equal "$bg_status" 0
+  # It prints the transition that reached the state.
+  assert_json '.next_state == "PAUSED" and .reason == "from another process" and .prev_state == "OPERATIONAL"' \
+    "$(cat "$dir/wait.out")"
+  [ "$(wc -l <"$dir/wait.out")" -eq 1 ]
 }
 
 @test "wait wakes on a commit by a plain sqlite3 insert too" {
