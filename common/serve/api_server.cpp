@@ -34,7 +34,8 @@ struct ApiServer::Parts {
         gate(options.tokens_path, options.rate, options.burst),
         stores(options.store),
         feed(options.store),
-        shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms},
+        shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms,
+                options.heartbeat_window_ms},
                clock,
                feed,
                stores,
@@ -91,6 +92,7 @@ ApiServer::ApiServer(ServeOptions options, const Clock& clock) {
   add_state_routes(router);
   add_ledger_routes(router);
   add_host_routes(router);
+  add_heartbeat_routes(router);
 }
 
 ApiServer::~ApiServer() {
