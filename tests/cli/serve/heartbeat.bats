@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
 # sheratan-serve POST /v1/heartbeat: signed heartbeats, the key pinned on first use,
 # replays and stale times refused (409), forgeries and other keys refused (401) with
-# an audit event; sheratan-probe heartbeat sends them.
+# an audit event; sheratan-probe heartbeat and sheratan-worker --identity send them.
 
 load ../lib
 load serve_lib
+
+WORKER="$SHERATAN_BIN/sheratan-worker"
 
 # signed NAME [KEY]: a signed heartbeat of host NAME (key $dir/id.json by default).
 signed() { "$PROBE" heartbeat --identity "${2:-$dir/id.json}" --name "$1" --print-only; }
@@ -149,4 +151,56 @@ clock_past() { [ "$(now_ms)" -gt "$1" ]; }
   assert_error 400 bad_request "unknown heartbeat field 'extra'"
   post_heartbeat "$(signed gpu-1 | jq -c '.signature = "AAAA"')"
   assert_error 400 bad_request "'signature'"
+}
+
+# True once the server recorded at least $2 heartbeats of host $1.
+heartbeats_recorded() {
+  local n
+  n=$(curl -sS "$url/v1/hosts" | jq -r "select(.name == \"$1\") | .heartbeat.heartbeats")
+  [ -n "$n" ] && [ "$n" -ge "$2" ]
+}
+
+@test "a worker with --identity sends heartbeats from its loop that the server records" {
+  "$PROBE" keygen "$dir/id.json" >/dev/null
+  start_server
+  bg_start "$dir/worker.out" "$WORKER" --id w-7 --identity "$dir/id.json" --heartbeat-to "$url" \
+    --heartbeat-every 100ms
+  worker_pid=$bg_pid
+  wait_until 20 heartbeats_recorded w-7 3
+  api GET /v1/hosts
+  assert_json '.name == "w-7" and .heartbeat.status == "ok" and .heartbeat.facts.worker == "w-7"
+    and .heartbeat.facts.queue == "default"' "$body"
+  kill -TERM "$worker_pid"
+  wait_exit "$worker_pid" 20
+  assert_equal "$bg_status" 143
+  # No heartbeat failed on the way.
+  run grep -c "heartbeat" "$dir/worker.out.err"
+  assert_equal "$output" 0
+}
+
+@test "a worker's refused heartbeats are one warning, and the worker goes on" {
+  "$PROBE" keygen "$dir/id.json" >/dev/null
+  "$PROBE" keygen "$dir/other.json" >/dev/null
+  start_server
+  post_heartbeat "$(signed w-8 "$dir/other.json")"
+  assert_code 200
+  bg_start "$dir/worker.out" "$WORKER" --id w-8 --identity "$dir/id.json" --heartbeat-to "$url" \
+    --heartbeat-every 50ms
+  worker_pid=$bg_pid
+  audited() { [ "$(curl -sS "$url/v1/audit" | grep -c key_mismatch)" -ge 3 ]; }
+  wait_until 20 audited
+  assert_equal "$(grep -c "heartbeat to" "$dir/worker.out.err")" 1
+  assert_contains "$(cat "$dir/worker.out.err")" "HTTP 401"
+  printf '%s\n' '{"kind":"noop"}' | q push >/dev/null
+  wait_until 20 grep -q '"done"' "$dir/worker.out"
+}
+
+@test "--identity and --heartbeat-to go together (exit 2)" {
+  "$PROBE" keygen "$dir/id.json" >/dev/null
+  run --separate-stderr "$WORKER" --identity "$dir/id.json" --drain
+  assert_status 2
+  assert_contains "$stderr" "--heartbeat-to"
+  run --separate-stderr "$WORKER" --heartbeat-to http://127.0.0.1:9 --drain
+  assert_status 2
+  assert_contains "$stderr" "--identity"
 }
