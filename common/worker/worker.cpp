@@ -51,6 +51,8 @@ Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog
   }
   root_ = std::make_unique<Sandbox>(options_.root);
   require_ledger_writer();
+  // A key file that cannot be used fails the start, before any job is claimed.
+  if (options_.heartbeat) identity_ = Identity::load(options_.heartbeat->identity_path);
   uv_loop_init(&loop_);
   for (uv_timer_t* timer :
        {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_}) {
@@ -510,8 +512,7 @@ void Worker::start_heartbeats() {
     print_warning("heartbeat to " + quote(options_.heartbeat->url) + " failed: " +
                   (reply.error ? *reply.error : "HTTP " + std::to_string(reply.status) + " " + reply.body));
   };
-  heartbeat_ = std::make_unique<HeartbeatSender>(&loop_, clock_, Identity::load(settings.identity_path), target,
-                                                 describe, on_reply);
+  heartbeat_ = std::make_unique<HeartbeatSender>(&loop_, clock_, *identity_, target, describe, on_reply);
   heartbeat_->start();
 }
 

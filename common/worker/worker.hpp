@@ -144,6 +144,7 @@ class Worker {
   uv_signal_t sigint_{}, sigterm_{};
   std::unique_ptr<StoreWatch> watch_;
   std::unique_ptr<ActionMailbox> mailbox_;
+  std::optional<Identity> identity_;  // --identity, loaded at the start
   std::unique_ptr<HeartbeatSender> heartbeat_;
   bool heartbeat_failing_ = false;  // the last heartbeat failed: a warning was printed
 

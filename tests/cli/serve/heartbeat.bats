@@ -195,6 +195,22 @@ heartbeats_recorded() {
   wait_until 20 grep -q '"done"' "$dir/worker.out"
 }
 
+@test "a worker with a bad key file fails at the start (exit 4) and claims nothing" {
+  echo '{"type":"ed25519"}' >"$dir/bad.json"
+  printf '%s\n' '{"kind":"noop"}' | q push >/dev/null
+  run --separate-stderr "$WORKER" --identity "$dir/bad.json" --heartbeat-to http://127.0.0.1:9 --drain
+  assert_status 4
+  assert_contains "$stderr" "public_key"
+  assert_equal "$(q ls --json | jq -r .status)" ready
+}
+
+@test "sheratan-probe heartbeat to a server that does not answer exits 5" {
+  "$PROBE" keygen "$dir/id.json" >/dev/null
+  run --separate-stderr "$PROBE" heartbeat http://127.0.0.1:9 --identity "$dir/id.json" --name gpu-1 --timeout 2s
+  assert_status 5
+  assert_contains "$stderr" "cannot send the heartbeat"
+}
+
 @test "--identity and --heartbeat-to go together (exit 2)" {
   "$PROBE" keygen "$dir/id.json" >/dev/null
   run --separate-stderr "$WORKER" --identity "$dir/id.json" --drain
