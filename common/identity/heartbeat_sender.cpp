@@ -38,7 +38,18 @@ HeartbeatSender::~HeartbeatSender() {
 void HeartbeatSender::start() {
   const auto every = static_cast<std::uint64_t>(std::max<Millis>(target_.every_ms, 1));
   uv_timer_start(
-      timer_, [](uv_timer_t* timer) { static_cast<HeartbeatSender*>(timer->data)->send(); }, 0, every);
+      timer_,
+      [](uv_timer_t* timer) {
+        // An exception must not unwind through libuv: a heartbeat that cannot be made
+        // is reported as a failed one, and the next is tried at its time.
+        auto* self = static_cast<HeartbeatSender*>(timer->data);
+        try {
+          self->send();
+        } catch (const std::exception& error) {
+          if (self->on_reply_) self->on_reply_(Json(), HttpReply{0, {}, std::string(error.what())});
+        }
+      },
+      0, every);
 }
 
 void HeartbeatSender::send() {

@@ -78,8 +78,9 @@ HttpPoster::~HttpPoster() {
 
 void HttpPoster::post(const std::string& url, const std::string& body, const std::optional<std::string>& token,
                       Handler on_reply) {
-  auto* transfer = new Transfer{curl_easy_init(), nullptr, body, {}, std::move(on_reply)};
-  CURL* easy = transfer->easy;
+  CURL* easy = curl_easy_init();
+  if (!easy) fail(ExitCode::failed, "cannot initialise libcurl");
+  auto* transfer = new Transfer{easy, nullptr, body, {}, std::move(on_reply)};
   transfer->headers = curl_slist_append(transfer->headers, "Content-Type: application/json");
   if (token) transfer->headers = curl_slist_append(transfer->headers, ("Authorization: Bearer " + *token).c_str());
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());

@@ -504,7 +504,7 @@ void Worker::start_heartbeats() {
     if (ok) {
       if (heartbeat_failing_) print_info("heartbeats accepted again");
       heartbeat_failing_ = false;
-      print_debug("heartbeat " + std::to_string(sent["counter"].get<std::int64_t>()) + " accepted");
+      print_debug("heartbeat " + sent.value("counter", Json()).dump() + " accepted");
       return;
     }
     if (heartbeat_failing_) return;
