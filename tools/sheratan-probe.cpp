@@ -1,8 +1,15 @@
 // sheratan-probe: the host registry and concurrent health probing. Each subcommand
 // parses its flags, calls common/probe/ and prints.
+#include <unistd.h>
+
+#include <map>
+
 #include "cli/app.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "identity/heartbeat_book.hpp"
+#include "identity/heartbeat_sender.hpp"
+#include "net/http_post.hpp"
 #include "probe/probe_run.hpp"
 #include "probe/registry.hpp"
 #include "probe/selection.hpp"
@@ -81,10 +88,20 @@ void add_ls(CLI::App& app, ToolContext& context) {
   ls->callback([&context] {
     auto store = context.open_store(false);
     HostRegistry registry(*store, context.clock);
-    RecordPrinter printer(context.output_format(),
-                          {"name", "url", "status", "critical", "latency_ms_ema", "success_ema", "samples"});
-    for (const auto& host : registry.list())
-      printer.print(host.to_json());
+    HeartbeatBook book(*store, context.clock);
+    RecordPrinter printer(context.output_format(), {"name", "url", "status", "critical", "latency_ms_ema",
+                                                    "success_ema", "samples", "last_heartbeat"});
+    auto [hosts, keys] = store->read([&] { return std::pair{registry.list(), book.list()}; });
+    std::map<std::string, Json> heartbeats;
+    for (const auto& key : keys)
+      heartbeats.emplace(key.host, key.to_json());
+    for (const auto& host : hosts) {
+      Json record = host.to_json();
+      auto found = heartbeats.find(host.spec.name);
+      record["heartbeat"] = found == heartbeats.end() ? Json() : found->second;
+      record["last_heartbeat"] = found == heartbeats.end() ? Json() : found->second["last_seen"];
+      printer.print(record);
+    }
     printer.finish();
   });
 }
@@ -105,6 +122,8 @@ void add_show(CLI::App& app, ToolContext& context) {
     auto host = registry.find(flags->name);
     if (!host) fail(ExitCode::failed, "no host " + quote(flags->name));
     Json out = host->to_json();
+    auto key = HeartbeatBook(*store, context.clock).find(flags->name);
+    out["heartbeat"] = key ? key->to_json() : Json();
     out["results"] = Json::array();
     for (const auto& result : registry.results(flags->name, flags->limit))
       out["results"].push_back(result.to_json());
@@ -203,6 +222,89 @@ void add_best(CLI::App& app, ToolContext& context) {
   });
 }
 
+std::string local_host_name() {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+void add_keygen(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    std::string path;
+    bool force = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* keygen = app.add_subcommand("keygen", "Write a new Ed25519 identity (mode 0600) for signed heartbeats");
+  keygen->add_option("file", flags->path, "Key file to write")->required();
+  keygen->add_flag("--force", flags->force, "Replace the file when it exists");
+  keygen->callback([&context, flags] {
+    Identity identity = Identity::generate();
+    identity.save(flags->path, flags->force, context.clock.now());
+    print_line(Json{{"file", flags->path},
+                    {"public_key", identity.public_key_base64()},
+                    {"fingerprint", key_fingerprint(identity.public_key())}});
+  });
+}
+
+/// The exit code a heartbeat's answer stands for.
+ExitCode exit_code_of_status(long status) {
+  if (status >= 200 && status < 300) return ExitCode::ok;
+  if (status == 400 || status == 413) return ExitCode::bad_input;
+  if (status == 409) return ExitCode::conflict;
+  if (status == 429 || status == 503) return ExitCode::unavailable;
+  return ExitCode::failed;
+}
+
+void add_heartbeat(CLI::App& app, ToolContext& context) {
+  struct Flags {
+    std::string url, identity;
+    std::optional<std::string> name, token_file, status, timeout;
+    bool print_only = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* heartbeat = app.add_subcommand("heartbeat", "Send one signed heartbeat to sheratan-serve (for cron)");
+  heartbeat->add_option("url", flags->url, "The server's base URL, e.g. http://10.0.0.1:8001");
+  heartbeat->add_option("--identity", flags->identity, "Key file written by keygen")->required();
+  heartbeat->add_option("--name", flags->name, "Host name the heartbeat carries (default: this machine's)");
+  heartbeat->add_option("--token-file", flags->token_file, "File holding the bearer token (scope work)");
+  heartbeat->add_option("--status", flags->status, "Status to report (default ok)");
+  heartbeat->add_option("--timeout", flags->timeout, "Time the request may take (default 10s)");
+  heartbeat->add_flag("--print-only", flags->print_only, "Print the signed heartbeat instead of sending it (for curl)");
+  heartbeat->callback([&context, flags] {
+    if (flags->url.empty() && !flags->print_only) fail(ExitCode::usage, "heartbeat needs the server's URL");
+    Identity identity = Identity::load(flags->identity);
+    std::optional<std::string> token;
+    if (auto path = context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"))
+      token = read_token_file(*path);
+    HeartbeatFields fields;
+    fields.host = flags->name.value_or(local_host_name());
+    check_host_name(fields.host);
+    fields.ts = context.clock.now();
+    fields.counter = next_heartbeat_counter(fields.ts, 0);
+    fields.status = flags->status.value_or("ok");
+    const Millis timeout = flags->timeout ? parse_duration(*flags->timeout) : 10'000;
+    Json body = sign_heartbeat(fields, identity);
+    if (flags->print_only) {
+      print_line(body);
+      return;
+    }
+    HttpReply reply = post_json_once(heartbeat_url(flags->url), body.dump(), token, timeout);
+    if (reply.error)
+      fail(ExitCode::unavailable, "cannot send the heartbeat to " + quote(flags->url) + ": " + *reply.error);
+    Json answer = Json::parse(reply.body, nullptr, false);
+    if (reply.status >= 200 && reply.status < 300) {
+      print_line(answer.is_discarded() ? Json{{"status", reply.status}} : answer);
+      return;
+    }
+    std::string why = answer.is_object() && answer.contains("message") && answer["message"].is_string()
+                          ? answer["message"].get<std::string>()
+                          : reply.body;
+    throw Error(exit_code_of_status(reply.status),
+                "heartbeat refused (HTTP " + std::to_string(reply.status) + "): " + why,
+                answer.is_discarded() ? std::string() : answer.dump());
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,8 +321,11 @@ int main(int argc, char** argv) {
   add_status(app, context);
   add_run(app, context);
   add_best(app, context);
+  add_keygen(app, context);
+  add_heartbeat(app, context);
   app.footer(
-      "Exit status: 0 ok, 1 critical host down, none eligible or not found, 2 usage, 4 bad input, 5 busy.\n"
+      "Exit status: 0 ok, 1 critical host down, none eligible, not found or heartbeat refused, 2 usage,\n"
+      "3 key file exists or heartbeat replayed/stale, 4 bad input, 5 busy or server unreachable.\n"
       "See sheratan-probe(1) and sheratan(7).");
   return run_tool(app, context, argc, argv);
 }

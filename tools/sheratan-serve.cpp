@@ -19,7 +19,7 @@ using namespace sheratan::serve;
 namespace {
 
 struct ServeFlags {
-  std::optional<std::string> listen, tokens, timeout, max_wait;
+  std::optional<std::string> listen, tokens, timeout, max_wait, heartbeat_window;
   std::optional<std::int64_t> rate, burst, max_depth;
   std::int64_t threads = 64;
   std::int64_t max_body = 16 * 1024 * 1024;
@@ -35,6 +35,8 @@ ServeOptions resolve_options(const ToolContext& context, const ServeFlags& flags
   options.max_body = static_cast<std::size_t>(flags.max_body);
   if (flags.timeout) options.timeout_ms = std::max<Millis>(1000, parse_duration(*flags.timeout));
   if (flags.max_wait) options.max_wait_ms = parse_duration(*flags.max_wait);
+  if (auto window = config.text(flags.heartbeat_window, "SHERATAN_HEARTBEAT_WINDOW", "serve.heartbeat_window"))
+    options.heartbeat_window_ms = parse_duration(*window);
   options.rate = static_cast<double>(config.integer(flags.rate, nullptr, "serve.rate").value_or(0));
   options.burst = static_cast<double>(config.integer(flags.burst, nullptr, "serve.burst").value_or(0));
   options.max_depth = config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 34));
   app.add_option("--timeout", flags.timeout, "Cut off a client whose read or write stalls this long (default 10s)");
   app.add_option("--max-wait", flags.max_wait, "Longest a claim may be held waiting for a job (default 60s)");
+  app.add_option("--heartbeat-window", flags.heartbeat_window,
+                 "Refuse a heartbeat whose ts is further than this from now (default 60s)");
   app.add_option("--rate", flags.rate, "Requests a second per token name (default 0: no limit)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
   app.add_option("--burst", flags.burst, "Size of each token's bucket (default: --rate, at least 1)")

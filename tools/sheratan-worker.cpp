@@ -7,6 +7,8 @@
 #include "cli/app.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "net/http_post.hpp"
+#include "probe/host.hpp"
 #include "worker/worker.hpp"
 
 using namespace sheratan;
@@ -15,16 +17,21 @@ namespace {
 
 struct WorkerFlags {
   std::optional<std::string> id, queue, lease, root, exec, grace, kill_grace;
+  std::optional<std::string> identity, heartbeat_to, token_file, heartbeat_every;
   std::vector<std::string> kinds;
   std::int64_t concurrency = 1;
   std::optional<std::int64_t> max_chain_depth, max_chain_jobs, prefetch;
   bool drain = false, once = false, hold_cost = false;
 };
 
-std::string default_worker_name() {
+std::string host_name() {
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid());
+  return host;
+}
+
+std::string default_worker_name() {
+  return host_name() + ":" + std::to_string(getpid());
 }
 
 Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const char* env,
@@ -51,6 +58,25 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.chain.max_jobs = config.integer(flags.max_chain_jobs, nullptr, "worker.max_chain_jobs").value_or(25);
   options.gates = GatePolicy::from_config(config);
   options.hold_cost = flags.hold_cost;
+  auto identity = config.text(flags.identity, "SHERATAN_IDENTITY", "worker.identity");
+  auto heartbeat_to = config.text(flags.heartbeat_to, "SHERATAN_HEARTBEAT_TO", "worker.heartbeat_to");
+  if (heartbeat_to && !identity) fail(ExitCode::usage, "--heartbeat-to needs --identity FILE to sign with");
+  if (identity && !heartbeat_to) fail(ExitCode::usage, "--identity needs --heartbeat-to URL to send heartbeats to");
+  if (identity) {
+    HeartbeatOptions heartbeat;
+    heartbeat.identity_path = *identity;
+    heartbeat.url = *heartbeat_to;
+    if (auto path = config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"))
+      heartbeat.token = read_token_file(*path);
+    // A host's key is pinned to its name: the name must not change with each run (the
+    // default worker id holds the pid), so it is --id when given, else the host name.
+    heartbeat.host = flags.id.value_or(host_name());
+    check_host_name(heartbeat.host);
+    heartbeat.every_ms =
+        duration_setting(context, flags.heartbeat_every, nullptr, "worker.heartbeat_every", heartbeat.every_ms);
+    if (heartbeat.every_ms < 1) fail(ExitCode::usage, "--heartbeat-every must be positive");
+    options.heartbeat = heartbeat;
+  }
   return options;
 }
 
@@ -95,6 +121,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 100000));
   app.add_flag("--hold-cost", flags.hold_cost,
                "Hold a job's cost from labels.payer at claim, post it at ack, void it otherwise (see sheratan-ledger)");
+  app.add_option("--identity", flags.identity, "Key file (sheratan-probe keygen) to sign heartbeats with");
+  app.add_option("--heartbeat-to", flags.heartbeat_to, "Send signed heartbeats to this sheratan-serve base URL");
+  app.add_option("--token-file", flags.token_file, "File holding the bearer token (scope work) for the server");
+  app.add_option("--heartbeat-every", flags.heartbeat_every, "Time between heartbeats (default 15s)");
   app.callback([&] {
     WorkerOptions options = resolve_options(context, flags);
     if (options.root != "." && !std::filesystem::is_directory(options.root))

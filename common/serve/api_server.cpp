@@ -34,7 +34,8 @@ struct ApiServer::Parts {
         gate(options.tokens_path, options.rate, options.burst),
         stores(options.store),
         feed(options.store),
-        shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms},
+        shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms,
+                options.heartbeat_window_ms},
                clock,
                feed,
                stores,
@@ -92,6 +93,7 @@ ApiServer::ApiServer(ServeOptions options, const Clock& clock) {
   add_ledger_routes(router);
   add_host_routes(router);
   add_event_routes(router);
+  add_heartbeat_routes(router);
 }
 
 ApiServer::~ApiServer() {

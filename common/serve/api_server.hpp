@@ -24,6 +24,7 @@ struct ServeOptions {
   std::size_t max_body = 16 * 1024 * 1024;
   Millis timeout_ms = 10'000;
   Millis max_wait_ms = 60'000;
+  Millis heartbeat_window_ms = 60'000;
   double rate = 0, burst = 0;
   std::optional<std::int64_t> max_depth;
   JobDefaults defaults;

@@ -29,6 +29,7 @@ struct RouteSettings {
   std::shared_ptr<const Gates> gates;
   std::optional<std::int64_t> max_depth;
   Millis max_wait_ms = 60'000;
+  Millis heartbeat_window_ms = 60'000;  // how far a heartbeat's ts may be from now
 };
 
 /// What /metrics tells of the server itself: answers by status, claims held waiting.
@@ -101,5 +102,6 @@ void add_state_routes(Router& router);
 void add_ledger_routes(Router& router);
 void add_host_routes(Router& router);
 void add_event_routes(Router& router);
+void add_heartbeat_routes(Router& router);
 
 }  // namespace sheratan::serve

@@ -1,4 +1,7 @@
 // GET /healthz, GET /metrics, GET / (the status page) and GET /v1/hosts.
+#include <map>
+
+#include "identity/heartbeat_book.hpp"
 #include "probe/registry.hpp"
 #include "serve/metrics.hpp"
 #include "serve/router.hpp"
@@ -27,10 +30,24 @@ void add_health_routes(Router& router) {
 
 void add_host_routes(Router& router) {
   router.get("/v1/hosts", Scope::read, [](Call& call) {
+    // Registered hosts with their last heartbeat (null without one), then the hosts that
+    // send heartbeats without being registered for probing.
     HostRegistry registry(call.store, call.shared.clock);
+    HeartbeatBook book(call.store, call.shared.clock);
+    auto [hosts, keys] = call.store.read([&] { return std::pair{registry.list(), book.list()}; });
+    std::map<std::string, Json> heartbeats;
+    for (const auto& key : keys)
+      heartbeats.emplace(key.host, key.to_json());
     std::vector<std::string> records;
-    for (const auto& host : registry.list())
-      records.push_back(host.to_json().dump());
+    for (const auto& host : hosts) {
+      Json record = host.to_json();
+      auto found = heartbeats.find(host.spec.name);
+      record["heartbeat"] = found == heartbeats.end() ? Json() : found->second;
+      if (found != heartbeats.end()) heartbeats.erase(found);
+      records.push_back(record.dump());
+    }
+    for (auto& [name, heartbeat] : heartbeats)
+      records.push_back(Json{{"name", name}, {"registered", false}, {"heartbeat", heartbeat}}.dump());
     call.reply_lines(records);
   });
 }

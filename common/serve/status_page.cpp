@@ -94,7 +94,9 @@ async function refresh() {
       row([[name], ...columns.map((c) => [String(counts[c] ?? 0), true])])));
     const hosts = (await (await request('/v1/hosts')).text()).split('\n').filter(Boolean).map(JSON.parse);
     $('hosts').tBodies[0].replaceChildren(...hosts.map((h) =>
-      row([[h.name], [h.status, false, h.status], [Math.round(h.latency_ms_ema) + ' ms', true], [h.url]])));
+      row([[h.name], [h.status || (h.heartbeat && h.heartbeat.status) || '–', false, h.status],
+           [h.latency_ms_ema == null ? '–' : Math.round(h.latency_ms_ema) + ' ms', true],
+           [h.url || 'heartbeats only']])));  // a host known by its heartbeats alone has no probe figures
     $('error').textContent = '';
   } catch (problem) {
     $('error').textContent = problem.message;

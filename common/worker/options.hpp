@@ -23,6 +23,15 @@ struct ChainLimits {
   std::int64_t max_jobs = 25;  // follow-ups one chain may enqueue in all
 };
 
+/// --identity with --heartbeat-to: signed heartbeats to sheratan-serve.
+struct HeartbeatOptions {
+  std::string identity_path;
+  std::string url;                   // the server's base URL
+  std::optional<std::string> token;  // bearer token (scope work)
+  std::string host;                  // the name the heartbeats carry
+  Millis every_ms = 15'000;
+};
+
 struct WorkerOptions {
   std::string id;  // the lease holder's name
   std::string queue = "default";
@@ -38,6 +47,7 @@ struct WorkerOptions {
   ChainLimits chain;
   GatePolicy gates = GatePolicy::defaults();  // follow-ups pass the admission gates
   bool hold_cost = false;                     // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
+  std::optional<HeartbeatOptions> heartbeat;  // send signed heartbeats from the loop
 };
 
 }  // namespace sheratan

@@ -51,6 +51,8 @@ Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog
   }
   root_ = std::make_unique<Sandbox>(options_.root);
   require_ledger_writer();
+  // A key file that cannot be used fails the start, before any job is claimed.
+  if (options_.heartbeat) identity_ = Identity::load(options_.heartbeat->identity_path);
   uv_loop_init(&loop_);
   for (uv_timer_t* timer :
        {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_}) {
@@ -73,6 +75,7 @@ Worker::~Worker() {
   finished_runs_.clear();
   watch_.reset();
   mailbox_.reset();
+  heartbeat_.reset();
   for (uv_timer_t* timer :
        {&kick_timer_, &due_timer_, &deadline_timer_, &lease_timer_, &grace_timer_, &retry_timer_, &report_timer_})
     uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
@@ -91,6 +94,7 @@ int Worker::run() {
   // --drain never waits for the store; the others wake when it changes.
   if (options_.mode != WorkerMode::drain) watch_ = std::make_unique<StoreWatch>(&loop_, store_, [this] { kick(); });
   events_.worker_event("started", Json{{"queue", options_.queue}, {"concurrency", options_.concurrency}});
+  start_heartbeats();
   kick();
   while (!finished_)
     uv_run(&loop_, UV_RUN_ONCE);
@@ -479,6 +483,37 @@ void Worker::release_all(const char* reason) {
     running.run->stop();
   }
   kick();
+}
+
+void Worker::start_heartbeats() {
+  if (!options_.heartbeat) return;
+  const auto& settings = *options_.heartbeat;
+  HeartbeatTarget target{settings.url, settings.token, settings.host, settings.every_ms, 10'000};
+  auto describe = [this] {
+    return std::pair<std::string, Json>{stopping_ ? "stopping"
+                                        : paused_ ? "paused"
+                                                  : "ok",
+                                        Json{{"worker", options_.id},
+                                             {"queue", options_.queue},
+                                             {"running", running_.size()},
+                                             {"claimed", claimed_total_}}};
+  };
+  // A heartbeat that fails is worth one warning, not one a beat; a recovery is told.
+  auto on_reply = [this](const Json& sent, const HttpReply& reply) {
+    const bool ok = !reply.error && reply.status >= 200 && reply.status < 300;
+    if (ok) {
+      if (heartbeat_failing_) print_info("heartbeats accepted again");
+      heartbeat_failing_ = false;
+      print_debug("heartbeat " + sent.value("counter", Json()).dump() + " accepted");
+      return;
+    }
+    if (heartbeat_failing_) return;
+    heartbeat_failing_ = true;
+    print_warning("heartbeat to " + quote(options_.heartbeat->url) + " failed: " +
+                  (reply.error ? *reply.error : "HTTP " + std::to_string(reply.status) + " " + reply.body));
+  };
+  heartbeat_ = std::make_unique<HeartbeatSender>(&loop_, clock_, *identity_, target, describe, on_reply);
+  heartbeat_->start();
 }
 
 void Worker::maybe_finish() {

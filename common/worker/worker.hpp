@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "gates/gates.hpp"
+#include "identity/heartbeat_sender.hpp"
 #include "queue/queue.hpp"
 #include "store/store_watch.hpp"
 #include "worker/action_run.hpp"
@@ -107,6 +108,7 @@ class Worker {
   void on_signal(int signal);
   void release_all(const char* reason);
   void maybe_finish();
+  void start_heartbeats();
   ClaimRequest claim_request(std::int64_t limit) const;
 
   // worker_report.cpp: results into the store, in batches
@@ -142,6 +144,9 @@ class Worker {
   uv_signal_t sigint_{}, sigterm_{};
   std::unique_ptr<StoreWatch> watch_;
   std::unique_ptr<ActionMailbox> mailbox_;
+  std::optional<Identity> identity_;  // --identity, loaded at the start
+  std::unique_ptr<HeartbeatSender> heartbeat_;
+  bool heartbeat_failing_ = false;  // the last heartbeat failed: a warning was printed
 
   std::map<std::string, Running> running_;
   std::deque<Job> queued_;  // claimed ahead of free slots, not started yet

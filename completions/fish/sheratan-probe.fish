@@ -68,6 +68,8 @@ complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a show -d 'Show
 complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a status -d 'All hosts at a glance'
 complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a run -d 'Probe every host at once'
 complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a best -d 'Rank hosts for a kind'
+complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a keygen -d 'Write a new heartbeat identity'
+complete -c sheratan-probe -n "not __sheratan_probe_subcommand" -a heartbeat -d 'Send one signed heartbeat'
 
 complete -c sheratan-probe -n '__sheratan_probe_using show rm' -a '(__sheratan_probe_hosts)'
 complete -c sheratan-probe -n '__sheratan_probe_using add' -s c -l capability -x -d 'KIND=COST it can run'
@@ -80,3 +82,11 @@ complete -c sheratan-probe -n '__sheratan_probe_using run' -l interval -x -d 'Ti
 complete -c sheratan-probe -n '__sheratan_probe_using run' -l timeout -x -d 'Time a probe may take'
 complete -c sheratan-probe -n '__sheratan_probe_using run' -l concurrency -x -d 'Probes in flight at once'
 complete -c sheratan-probe -n '__sheratan_probe_using best' -s k -l kind -x -d 'Kind of job'
+complete -c sheratan-probe -n '__sheratan_probe_using keygen' -F
+complete -c sheratan-probe -n '__sheratan_probe_using keygen' -l force -d 'Replace the file when it exists'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l identity -r -F -d 'Key file written by keygen'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l name -x -d 'Host name the heartbeat carries'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l token-file -r -F -d 'File with the bearer token'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l status -x -d 'Status to report'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l timeout -x -d 'Time the request may take'
+complete -c sheratan-probe -n '__sheratan_probe_using heartbeat' -l print-only -d 'Print the signed heartbeat, do not send it'

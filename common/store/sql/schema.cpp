@@ -316,6 +316,33 @@ DROP TABLE ledger_holds;
 ALTER TABLE ledger_holds_v6 RENAME TO ledger_holds;
 CREATE INDEX ledger_holds_due ON ledger_holds(expires_at) WHERE status = 'pending';
 )sql",
+      // 7: signed heartbeats (sheratan-serve POST /v1/heartbeat). host_keys holds each
+      // sending host's pinned Ed25519 key (trust on first use), the last counter (which
+      // must grow) and the last heartbeat; its hosts need not be in the probe registry.
+      // audit_events records refused heartbeats and other security-relevant events.
+      R"sql(
+CREATE TABLE host_keys (
+  host           TEXT PRIMARY KEY,
+  public_key     TEXT NOT NULL,       -- base64 Ed25519 public key, pinned
+  fingerprint    TEXT NOT NULL,       -- "SHA256:" hex of the raw key
+  pinned_at      INTEGER NOT NULL,
+  last_counter   INTEGER NOT NULL,
+  last_ts        INTEGER NOT NULL,    -- the heartbeat's own time
+  last_seen      INTEGER NOT NULL,    -- when the server accepted it
+  last_heartbeat TEXT NOT NULL,       -- JSON, as received
+  heartbeats     INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+CREATE TABLE audit_events (
+  seq     INTEGER PRIMARY KEY,        -- the event's id: increasing, unique in the store
+  ts      INTEGER NOT NULL,
+  kind    TEXT NOT NULL,              -- e.g. heartbeat.bad_signature, heartbeat.key_mismatch
+  subject TEXT,                       -- the host (or other thing) it is about
+  actor   TEXT,                       -- the API caller
+  detail  TEXT NOT NULL DEFAULT '{}'  -- JSON object
+);
+CREATE INDEX audit_events_by_ts ON audit_events(ts);
+)sql",
   };
   return migrations;
 }
