@@ -156,7 +156,10 @@ JournalEntry parse_journal_entry(const Json& value) {
     fail(ExitCode::bad_input, std::string("a journal entry must be a JSON object, not ") + json_type_name(value));
   JournalEntry entry;
   bool has_seq = false, has_type = false, has_id = false, has_ts = false, has_prev = false, has_hash = false;
-  for (const auto& [key, field] : value.items()) {
+  // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const std::string& key = it.key();
+    const Json& field = it.value();
     auto text = [&]() -> const std::string& {
       if (!field.is_string())
         fail(ExitCode::bad_input, "field " + quote(key) + " must be a string, not " + json_type_name(field));
