@@ -71,8 +71,8 @@ fuzz:
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) $(FUZZ_DEPS)"
 	[ -f $(FUZZ)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSHERATAN_FUZZ=ON -DSHERATAN_WERROR=OFF -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ) -j $(JOBS) --target fuzz-jsonl fuzz-gates
-	for target in jsonl gates; do \
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzz-jsonl fuzz-gates fuzz-ledger
+	for target in jsonl gates ledger; do \
 	  mkdir -p $(FUZZ)/corpus-$$target && cp -n tests/fuzz/$$target/corpus/* $(FUZZ)/corpus-$$target/ && \
 	  $(FUZZ)/fuzz-$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ)/$$target- $(FUZZ)/corpus-$$target tests/fuzz/$$target/regressions || exit 1; \

@@ -4,6 +4,7 @@
 
 #include "cli/app.hpp"
 #include "cli/batch.hpp"
+#include "cli/duration.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "cli/progress.hpp"
@@ -13,6 +14,7 @@
 #include "ledger/reconcile.hpp"
 #include "ledger/sync.hpp"
 #include "ledger/verify.hpp"
+#include "net/bearer_token.hpp"
 
 using namespace sheratan;
 using namespace sheratan::ledger;
@@ -472,16 +474,32 @@ void add_import_sync(CLI::App& app, ToolContext& context) {
   flush_output();
 });
 
-auto from = std::make_shared<std::string>();
-auto* sync = app.add_subcommand("sync", "Make this store a replica and catch up from the writer's store file");
-sync->add_option("--from", *from, "The writer's store file")->required();
-sync->callback([&context, from] {
+struct SyncFlags {
+  std::string from;
+  std::optional<std::string> token_file, timeout;
+};
+auto flags = std::make_shared<SyncFlags>();
+auto* sync = app.add_subcommand("sync", "Make this store a replica and catch up from its writer (store or URL)");
+sync->add_option("--from", flags->from, "The writer: its store file, or sheratan-serve's http(s)://HOST:PORT")
+    ->required();
+sync->add_option("--token-file", flags->token_file,
+                 "Bearer token for an http(s) writer: the file's first line (else SHERATAN_TOKEN)");
+sync->add_option("--timeout", flags->timeout, "Longest wait for each page from an http(s) writer (default 60s)");
+sync->callback([&context, flags] {
+  HttpSourceOptions http;
+  if (is_http_source(flags->from)) {
+    // The token is read from a file or the environment, never from the command line.
+    http.token = read_bearer_token(flags->token_file);
+    if (flags->timeout) http.timeout_ms = parse_duration(*flags->timeout);
+  } else if (flags->token_file || flags->timeout) {
+    fail(ExitCode::usage, "--token-file and --timeout are for an http:// or https:// --from");
+  }
   auto store = context.open_store();
+  auto source = open_sync_source(flags->from, *store, std::move(http));
   SyncReport report;
   {
     ProgressLine progress("sync", "entries");
-    report =
-        sync_from_store(*store, *from, context.clock.now(), [&](std::int64_t applied) { progress.update(applied); });
+    report = sync_ledger(*store, *source, context.clock.now(), [&](std::int64_t applied) { progress.update(applied); });
   }
   write_json_line(report.to_json());
   flush_output();

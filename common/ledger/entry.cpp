@@ -1,5 +1,7 @@
 #include "ledger/entry.hpp"
 
+#include <cstdint>
+
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "json/canonical.hpp"
@@ -147,6 +149,84 @@ std::string JournalEntry::printed_text() const {
 
 Json JournalEntry::to_json() const {
   return Json::parse(build(*this, true));
+}
+
+JournalEntry parse_journal_entry(const Json& value) {
+  if (!value.is_object())
+    fail(ExitCode::bad_input, std::string("a journal entry must be a JSON object, not ") + json_type_name(value));
+  JournalEntry entry;
+  bool has_seq = false, has_type = false, has_id = false, has_ts = false, has_prev = false, has_hash = false;
+  // Not a structured binding: clang before 16 cannot capture one in the lambdas below.
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const std::string& key = it.key();
+    const Json& field = it.value();
+    auto text = [&]() -> const std::string& {
+      if (!field.is_string())
+        fail(ExitCode::bad_input, "field " + quote(key) + " must be a string, not " + json_type_name(field));
+      return field.get_ref<const std::string&>();
+    };
+    // Null fields are left out of the canonical form, so null and absent hash alike.
+    auto optional_text = [&]() -> std::optional<std::string> {
+      if (field.is_null()) return std::nullopt;
+      return text();
+    };
+    // A field's own message names the value ("amount '1.23456' has ..."); say whose it is.
+    auto in_field = [&](auto&& parse) {
+      const std::string& field_text = text();
+      try {
+        return parse(field_text);
+      } catch (const Error& error) {
+        fail(ExitCode::bad_input, "field " + quote(key) + ": " + error.what());
+      }
+    };
+    if (key == "seq") {
+      // nlohmann reads a non-negative integer as unsigned: anything past int64 is refused here.
+      if (!field.is_number_unsigned() || field.get<std::uint64_t>() == 0 ||
+          field.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+        fail(ExitCode::bad_input, "field 'seq' must be a positive integer, not " + field.dump());
+      entry.seq = static_cast<std::int64_t>(field.get<std::uint64_t>());
+      has_seq = true;
+    } else if (key == "type") {
+      entry.type = in_field([](const std::string& name) { return parse_entry_type(name); });
+      has_type = true;
+    } else if (key == "id") {
+      entry.id = text();
+      has_id = true;
+    } else if (key == "from") {
+      entry.from = optional_text();
+    } else if (key == "to") {
+      entry.to = optional_text();
+    } else if (key == "reason") {
+      entry.reason = optional_text();
+    } else if (key == "job") {
+      entry.job = optional_text();
+    } else if (key == "kind") {
+      entry.kind = optional_text();
+    } else if (key == "amount") {
+      if (!field.is_null()) entry.amount = in_field([](const std::string& money) { return parse_money(money); });
+    } else if (key == "expires") {
+      if (!field.is_null()) entry.expires_at = in_field([](const std::string& time) { return parse_rfc3339(time); });
+    } else if (key == "ts") {
+      entry.ts = in_field([](const std::string& time) { return parse_rfc3339(time); });
+      has_ts = true;
+    } else if (key == "prev_hash") {
+      entry.prev_hash = text();
+      has_prev = true;
+    } else if (key == "hash") {
+      entry.hash = text();
+      has_hash = true;
+    } else {
+      fail(ExitCode::bad_input, "field " + quote(key) + " is not part of a journal entry");
+    }
+  }
+  for (auto [present, name] : {std::pair{has_seq, "seq"},
+                               {has_type, "type"},
+                               {has_id, "id"},
+                               {has_ts, "ts"},
+                               {has_prev, "prev_hash"},
+                               {has_hash, "hash"}})
+    if (!present) fail(ExitCode::bad_input, std::string("field ") + quote(name) + " is missing");
+  return entry;
 }
 
 }  // namespace sheratan::ledger

@@ -46,6 +46,13 @@ struct JournalEntry {
   Json to_json() const;
 };
 
+/// An entry as printed_text() writes it (a line of `journal`, or of GET /v1/journal),
+/// for a replica that reads its writer over HTTP. Checks the shape only: every field
+/// known and of its type, seq positive, the money and times exact; whether the hash
+/// and the chain are right is the caller's check. Unknown fields are refused, since
+/// the hash could not cover them. Throws Error(bad_input) naming the field.
+JournalEntry parse_journal_entry(const Json& value);
+
 /// Appends text as a JSON string in RFC 8785 form (minimal escapes, UTF-8 kept).
 void append_json_string(std::string& out, std::string_view text);
 

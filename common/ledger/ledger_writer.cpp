@@ -140,7 +140,7 @@ Outcome LedgerWriter::appended(JournalEntry entry) {
   return outcome;
 }
 
-void LedgerWriter::append_verified(const JournalEntry& entry) {
+void LedgerWriter::append_verified(JournalEntry entry) {
   auto bad = [&](const std::string& why) { fail(ExitCode::failed, "seq " + std::to_string(entry.seq) + ": " + why); };
   if (entry.seq != last_seq_ + 1) bad("expected seq " + std::to_string(last_seq_ + 1) + " (a gap in the journal)");
   if (entry.prev_hash != last_hash_) bad("prev_hash does not match the hash of the entry before it");
@@ -152,7 +152,7 @@ void LedgerWriter::append_verified(const JournalEntry& entry) {
   }
   last_seq_ = entry.seq;
   last_hash_ = entry.hash;
-  pending_.push_back(entry);
+  pending_.push_back(std::move(entry));
 }
 
 void LedgerWriter::flush() {

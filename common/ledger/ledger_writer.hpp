@@ -50,7 +50,7 @@ class LedgerWriter {
   Outcome apply_reserved(const Operation& op);
   /// For sync: an entry from the writer. Checks that it follows (seq, prev_hash),
   /// that its hash is right, and every rule; throws Error(failed) otherwise.
-  void append_verified(const JournalEntry& entry);
+  void append_verified(JournalEntry entry);
   /// Writes what was applied since the last flush.
   void flush();
 

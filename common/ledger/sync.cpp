@@ -1,12 +1,9 @@
 #include "ledger/sync.hpp"
 
-#include <filesystem>
-#include <memory>
-
 #include "cli/error.hpp"
 #include "cli/message.hpp"
-#include "ledger/journal_rows.hpp"
 #include "ledger/ledger_writer.hpp"
+#include "ledger/sync_source_store.hpp"
 #include "store/sql/ledger_queries.hpp"
 
 namespace sheratan::ledger {
@@ -17,111 +14,102 @@ Json SyncReport::to_json() const {
 
 namespace {
 
-constexpr std::int64_t kSyncBatch = 20'000;
-
-/// The writer's store, read-only: a replica never changes its source.
-class SourceStore {
- public:
-  explicit SourceStore(const std::string& path) : path_(path) {
-    if (path.find("://") != std::string::npos)
-      fail(ExitCode::usage, "--from " + quote(path) + ": only store files can be synced from for now");
-    sqlite3* db = nullptr;
-    int code = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    db_.reset(db);
-    if (code != SQLITE_OK)
-      fail(ExitCode::failed, "cannot open source store " + quote(path) + ": " + sqlite3_errstr(code));
-    sqlite3_busy_timeout(db, 10'000);
-    Statement has_ledger = prepare(sql::kSourceHasLedger);
-    if (!has_ledger.step() || has_ledger.integer(0) == 0)
-      fail(ExitCode::failed, "source store " + quote(path) + " has no ledger");
-  }
-
-  /// A statement that is finalized with its owner.
-  Statement prepare(std::string_view text) {
-    sqlite3_stmt* handle = nullptr;
-    int code = sqlite3_prepare_v2(db_.get(), text.data(), static_cast<int>(text.size()), &handle, nullptr);
-    if (code != SQLITE_OK)
-      fail(ExitCode::failed, "cannot read source store " + quote(path_) + ": " + sqlite3_errmsg(db_.get()));
-    statements_.emplace_back(handle);
-    return Statement(handle);
-  }
-
-  void begin() { sqlite3_exec(db_.get(), "BEGIN", nullptr, nullptr, nullptr); }
-  void end() { sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr); }
-
- private:
-  struct CloseDb {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  struct Finalize {
-    void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-  };
-  std::string path_;
-  std::unique_ptr<sqlite3, CloseDb> db_;
-  std::vector<std::unique_ptr<sqlite3_stmt, Finalize>> statements_;
+struct Cursor {
+  std::int64_t seq = 0;
+  std::string hash{kGenesis};
 };
 
-std::string canonical_path(const std::string& path) {
-  std::error_code error;
-  auto resolved = std::filesystem::weakly_canonical(path, error);
-  return error ? path : resolved.string();
+/// The replica's last entry, read outside any write: the source is read before the
+/// write transaction starts, so that the replica is not locked while a server answers.
+Cursor replica_cursor(Store& replica) {
+  Cursor cursor;
+  Statement last = replica.use(sql::kLastLedgerEntry);
+  if (last.step()) {
+    cursor.seq = last.integer(0);
+    cursor.hash = last.text(1);
+  }
+  return cursor;
+}
+
+void require_same_writer(Store& replica, const std::string& source) {
+  if (auto writer = replica_source(replica); writer && *writer != source)
+    fail(ExitCode::conflict,
+         "store " + quote(replica.path()) + " is a replica of " + quote(*writer) + ", not " + quote(source));
 }
 
 }  // namespace
 
-SyncReport sync_from_store(Store& replica, const std::string& source_path, EpochMillis now,
-                           const std::function<void(std::int64_t)>& progress) {
-  const std::string source_name = canonical_path(source_path);
-  if (source_name == canonical_path(replica.path()))
-    fail(ExitCode::usage, "--from " + quote(source_path) + " is this store itself");
-  SourceStore source(source_path);
+std::unique_ptr<SyncSource> open_sync_source(const std::string& from, const Store& replica, HttpSourceOptions http) {
+  if (from.empty()) fail(ExitCode::usage, "--from names no writer");
+  // Any scheme goes to the HTTP source, which names the ones it takes.
+  if (from.find("://") != std::string::npos) return open_http_source(from, std::move(http));
+  if (canonical_store_path(from) == canonical_store_path(replica.path()))
+    fail(ExitCode::usage, "--from " + quote(from) + " is this store itself");
+  return open_store_source(from);
+}
+
+SyncReport sync_ledger(Store& replica, SyncSource& source, EpochMillis now,
+                       const std::function<void(std::int64_t)>& progress) {
   SyncReport report;
-  report.from = source_name;
-  Statement page = source.prepare(sql::kLedgerEntriesAfter);
-  Statement at_seq = source.prepare(sql::kLedgerEntryBySeq);
-  for (bool first = true;; first = false) {
-    std::optional<Error> divergence;
+  report.from = source.name();
+  require_same_writer(replica, source.name());  // before asking the source anything
+  Cursor cursor = replica_cursor(replica);
+  if (cursor.seq > 0) {
+    // The replica's last entry must be the writer's entry at that seq.
+    auto theirs = source.entry_at(cursor.seq);
+    if (!theirs || theirs->hash != cursor.hash)
+      fail(ExitCode::failed,
+           "seq " + std::to_string(cursor.seq) + ": the replica has diverged from its writer (their entries differ)");
+  }
+  report.last_seq = cursor.seq;
+  report.last_hash = cursor.hash;
+  for (;;) {
+    SyncPage page = source.entries_after(cursor.seq);
+    std::optional<Error> stop;
+    bool moved = false;
     const std::int64_t count = replica.write([&] {
-      if (auto writer = replica_source(replica); writer && *writer != source_name)
-        fail(ExitCode::conflict,
-             "store " + quote(replica.path()) + " is a replica of " + quote(*writer) + ", not " + quote(source_name));
+      require_same_writer(replica, source.name());
       LedgerWriter writer(replica, now, LedgerWriter::Mode::sync);
-      replica.use(sql::kSetLedgerMeta).bind(1, "replica_of").bind(2, source_name).run();
-      source.begin();
-      if (first && writer.last_seq() > 0) {
-        // The replica's last entry must be the writer's entry at that seq.
-        at_seq.reset();
-        at_seq.bind(1, writer.last_seq());
-        if (!at_seq.step() || read_journal_entry(at_seq).hash != writer.last_hash())
-          fail(ExitCode::failed, "seq " + std::to_string(writer.last_seq()) +
-                                     ": the replica has diverged from its writer (their entries differ)");
-        at_seq.reset();
+      if (writer.last_seq() != cursor.seq) {
+        // Another sync of this replica committed since the page was asked for: ask again
+        // after its cursor (the chain check of the next entry covers what it applied).
+        moved = true;
+        return std::int64_t{0};
       }
-      page.reset();
-      page.bind(1, writer.last_seq()).bind(2, kSyncBatch);
+      replica.use(sql::kSetLedgerMeta).bind(1, "replica_of").bind(2, source.name()).run();
       std::int64_t applied = 0;
-      while (page.step()) {
+      for (auto& entry : page.entries) {
         try {
-          writer.append_verified(read_journal_entry(page));
+          writer.append_verified(std::move(entry));
         } catch (const Error& error) {
-          divergence = error;  // what came before it is good and is committed
+          stop = error;  // what came before it is good and is committed
           break;
         }
         ++applied;
       }
-      page.reset();
-      source.end();
+      if (!stop) stop = std::move(page.unreadable);
       writer.flush();
-      report.last_seq = writer.last_seq();
-      report.last_hash = writer.last_hash();
+      cursor = {writer.last_seq(), writer.last_hash()};
       return applied;
     });
+    if (moved) {
+      cursor = replica_cursor(replica);
+      continue;
+    }
     report.applied += count;
+    report.last_seq = cursor.seq;
+    report.last_hash = cursor.hash;
     if (progress) progress(report.applied);
-    if (divergence) throw *divergence;
-    if (count < kSyncBatch) break;
+    if (stop) throw *stop;
+    if (static_cast<std::int64_t>(page.entries.size()) < source.page_size()) break;
   }
   return report;
+}
+
+SyncReport sync_from_store(Store& replica, const std::string& source_path, EpochMillis now,
+                           const std::function<void(std::int64_t)>& progress) {
+  auto source = open_sync_source(source_path, replica);
+  return sync_ledger(replica, *source, now, progress);
 }
 
 }  // namespace sheratan::ledger

@@ -39,7 +39,9 @@ complete -c sheratan-ledger -n "__fish_seen_subcommand_from holds" -l status -x 
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from history journal" -s n -l limit -x -d 'At most N entries'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from journal" -l after -x -d 'Start after this seq'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from replay" -l at -x -d 'Stop after this seq'
-complete -c sheratan-ledger -n "__fish_seen_subcommand_from sync" -l from -r -F -d 'Writer store file'
+complete -c sheratan-ledger -n "__fish_seen_subcommand_from sync" -l from -r -F -d 'Writer store file or http(s) URL'
+complete -c sheratan-ledger -n "__fish_seen_subcommand_from sync" -l token-file -r -F -d 'Bearer token file for a URL'
+complete -c sheratan-ledger -n "__fish_seen_subcommand_from sync" -l timeout -x -d 'Longest wait for a page from a URL'
 complete -c sheratan-ledger -n "__fish_seen_subcommand_from import" -F
 complete -c sheratan-ledger -l db -r -F -d 'Store path'
 complete -c sheratan-ledger -l json -d 'Print JSON lines'

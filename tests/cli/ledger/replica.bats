@@ -61,8 +61,8 @@ r() { "$LEDGER" --db "$dir/replica.db" "$@"; }
   assert_equal "$(r balance a | jq -r .balance)" "10.0000"
 }
 
-@test "sync refuses a URL for now, a missing source and itself" {
-  run --separate-stderr r sync --from http://writer:8100/journal
+@test "sync refuses a scheme other than http(s), a missing source and itself" {
+  run --separate-stderr r sync --from ftp://writer:8100/journal
   assert_status 2
   run --separate-stderr r sync --from "$dir/missing.db"
   assert_status 1

@@ -189,3 +189,73 @@ TEST_CASE("sync: a replica applies the writer's entries and refuses writes") {
   CHECK(balance(*replica, "a") == 4 * kMoneyScale);
   CHECK(verify_ledger(*replica).ok);
 }
+
+namespace {
+
+/// A source that serves a list of entries in pages of two, with a line that could not
+/// be read after the given count: what the HTTP source gives sync, without a server.
+class ListSource final : public SyncSource {
+ public:
+  explicit ListSource(std::vector<JournalEntry> entries) : entries_(std::move(entries)) {}
+  const std::string& name() const override { return name_; }
+  std::int64_t page_size() const override { return 2; }
+  std::optional<JournalEntry> entry_at(std::int64_t seq) override {
+    for (const auto& entry : entries_)
+      if (entry.seq == seq) return entry;
+    return std::nullopt;
+  }
+  SyncPage entries_after(std::int64_t seq) override {
+    ++pages;
+    SyncPage page;
+    for (const auto& entry : entries_) {
+      if (entry.seq <= seq) continue;
+      if (unreadable_after && entry.seq > *unreadable_after) {
+        page.unreadable = Error(ExitCode::bad_input, "seq " + std::to_string(entry.seq) + ": unreadable");
+        break;
+      }
+      if (static_cast<std::int64_t>(page.entries.size()) == page_size()) break;
+      page.entries.push_back(entry);
+    }
+    return page;
+  }
+  std::optional<std::int64_t> unreadable_after;
+  int pages = 0;
+
+ private:
+  std::vector<JournalEntry> entries_;
+  std::string name_ = "http://writer:8100";
+};
+
+std::vector<JournalEntry> journal_of(Store& store) {
+  std::vector<JournalEntry> out;
+  for_each_entry_after(store, 0, 0, [&](const JournalEntry& entry) { out.push_back(entry); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sync from any source: pages applied in order, a bad line stops after the good ones") {
+  TempDir dir;
+  auto writer = open_store(dir.file("w.db"));
+  apply_line(*writer, {{"op", "open"}, {"account", "a"}});
+  for (int i = 0; i < 4; ++i)
+    apply_line(*writer, {{"op", "credit"}, {"account", "a"}, {"amount", "1"}});
+  ListSource source(journal_of(*writer));
+  source.unreadable_after = 3;
+  auto replica = open_store(dir.file("r.db"));
+  auto error = error_of([&] { sync_ledger(*replica, source, 5'000); });
+  CHECK(error.code() == ExitCode::bad_input);
+  CHECK(std::string(error.what()) == "seq 4: unreadable");
+  CHECK(entries(*replica) == 3);
+  CHECK(verify_ledger(*replica).ok);
+  // Once the line reads, the rest follows; pages of two, the last one short.
+  source.unreadable_after.reset();
+  source.pages = 0;
+  auto report = sync_ledger(*replica, source, 6'000);
+  CHECK(report.applied == 2);
+  CHECK(report.last_seq == 5);
+  CHECK(report.from == "http://writer:8100");
+  CHECK(source.pages == 2);
+  CHECK(balance(*replica, "a") == 4 * kMoneyScale);
+  CHECK(replica_source(*replica) == "http://writer:8100");
+}
