@@ -483,13 +483,13 @@ auto* sync = app.add_subcommand("sync", "Make this store a replica and catch up 
 sync->add_option("--from", flags->from, "The writer: its store file, or sheratan-serve's http(s)://HOST:PORT")
     ->required();
 sync->add_option("--token-file", flags->token_file,
-                 "Bearer token for an http(s) writer: the file's first line (else SHERATAN_TOKEN)");
+                 "Bearer token for an http(s) writer: the file's first line (else SHERATAN_TOKEN_FILE, SHERATAN_TOKEN)");
 sync->add_option("--timeout", flags->timeout, "Longest wait for each page from an http(s) writer (default 60s)");
 sync->callback([&context, flags] {
   HttpSourceOptions http;
   if (is_http_source(flags->from)) {
     // The token is read from a file or the environment, never from the command line.
-    http.token = read_bearer_token(flags->token_file);
+    http.token = read_bearer_token(context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
     if (flags->timeout) http.timeout_ms = parse_duration(*flags->timeout);
   } else if (flags->token_file || flags->timeout) {
     fail(ExitCode::usage, "--token-file and --timeout are for an http:// or https:// --from");

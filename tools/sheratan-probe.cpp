@@ -9,6 +9,7 @@
 #include "cli/message.hpp"
 #include "identity/heartbeat_book.hpp"
 #include "identity/heartbeat_sender.hpp"
+#include "net/bearer_token.hpp"
 #include "net/http_post.hpp"
 #include "probe/probe_run.hpp"
 #include "probe/registry.hpp"
@@ -273,9 +274,8 @@ void add_heartbeat(CLI::App& app, ToolContext& context) {
   heartbeat->callback([&context, flags] {
     if (flags->url.empty() && !flags->print_only) fail(ExitCode::usage, "heartbeat needs the server's URL");
     Identity identity = Identity::load(flags->identity);
-    std::optional<std::string> token;
-    if (auto path = context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"))
-      token = read_token_file(*path);
+    const std::optional<std::string> token =
+        read_bearer_token(context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
     HeartbeatFields fields;
     fields.host = flags->name.value_or(local_host_name());
     check_host_name(fields.host);

@@ -7,6 +7,7 @@
 #include "cli/app.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "net/bearer_token.hpp"
 #include "net/http_post.hpp"
 #include "probe/host.hpp"
 #include "worker/worker.hpp"
@@ -66,8 +67,7 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
     HeartbeatOptions heartbeat;
     heartbeat.identity_path = *identity;
     heartbeat.url = *heartbeat_to;
-    if (auto path = config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"))
-      heartbeat.token = read_token_file(*path);
+    heartbeat.token = read_bearer_token(config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
     // A host's key is pinned to its name: the name must not change with each run (the
     // default worker id holds the pid), so it is --id when given, else the host name.
     heartbeat.host = flags.id.value_or(host_name());

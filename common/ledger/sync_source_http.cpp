@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "cli/message.hpp"
 #include "json/jsonl.hpp"
@@ -42,11 +41,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   }
   response->body.append(data, bytes);
   return bytes;
-}
-
-std::string lowercase_first(std::string text) {
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
 }
 
 /// Failures that may pass by themselves (the server restarting, a network blip): the
@@ -163,11 +157,10 @@ class HttpSource final : public SyncSource {
       fail(ExitCode::failed,
            quote(url) + " answered more than " + std::to_string(kMaxPageBytes >> 20) + " MiB: not a journal page");
     if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL)
-      fail(ExitCode::usage, "--from " + quote(root_) + ": " + lowercase_first(curl_easy_strerror(code)));
+      fail(ExitCode::usage, "--from " + quote(root_) + ": " + curl_error_text(code));
     if (code != CURLE_OK) {
-      const std::string detail = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
       fail(transient(code) ? ExitCode::unavailable : ExitCode::failed,
-           "cannot reach " + quote(root_) + ": " + lowercase_first(detail));
+           "cannot reach " + quote(root_) + ": " + curl_error_text(code, error_buffer_));
     }
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);

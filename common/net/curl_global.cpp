@@ -1,7 +1,6 @@
 #include "net/curl_global.hpp"
 
-#include <curl/curl.h>
-
+#include <cctype>
 #include <string>
 
 #include "cli/error.hpp"
@@ -23,6 +22,12 @@ void ensure_curl_global() {
   static const CurlGlobal global;
   if (global.code != CURLE_OK)
     fail(ExitCode::failed, std::string("cannot initialise libcurl: ") + curl_easy_strerror(global.code));
+}
+
+std::string curl_error_text(CURLcode code, const char* detail) {
+  std::string text = detail && detail[0] ? detail : curl_easy_strerror(code);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 }  // namespace sheratan

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +16,8 @@
 #include "cli/duration.hpp"
 
 namespace sheratan {
+
+class CurlOnLoop;
 
 struct HttpReply {
   long status = 0;                   // 0 when no answer came
@@ -37,27 +40,18 @@ class HttpPoster {
   std::size_t in_flight() const { return running_.size(); }
 
   struct Transfer;
-  struct Socket;
 
  private:
-  static int on_socket(void* easy, int fd, int what, void* self, void* socket_data);
-  static int on_curl_timer(void* multi, long timeout_ms, void* self);
-  void socket_action(int fd, int flags);
   void finish(Transfer* transfer, int code);
 
   uv_loop_t* loop_;
   Millis timeout_ms_;
-  void* multi_;  // CURLM*
-  uv_timer_t* timer_;
+  std::unique_ptr<CurlOnLoop> curl_;
   std::set<Transfer*> running_;
 };
 
 /// One POST on a loop of its own, for one-shot tools: returns when it has ended.
 HttpReply post_json_once(const std::string& url, const std::string& body, const std::optional<std::string>& token,
                          Millis timeout_ms);
-
-/// The bearer token in a file: its first line without surrounding blanks. Throws
-/// Error(failed) when it cannot be read, Error(bad_input) when it is empty.
-std::string read_token_file(const std::string& path);
 
 }  // namespace sheratan

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "probe/damping.hpp"
 
 namespace sheratan {
+
+class CurlOnLoop;
 
 struct ProbeTarget {
   std::string host;
@@ -42,13 +45,8 @@ class HttpProber {
   bool busy() const { return active_ > 0 || !pending_.empty(); }
 
   struct Transfer;
-  struct Socket;
 
  private:
-  static int on_socket(void* easy, int fd, int what, void* self, void* socket_data);
-  static int on_curl_timer(void* multi, long timeout_ms, void* self);
-  void socket_action(int fd, int flags);
-  void collect_finished();
   void start_pending();
   void finish(Transfer* transfer, int code);
 
@@ -56,8 +54,7 @@ class HttpProber {
   const Clock& clock_;
   std::int64_t concurrency_;
   Millis timeout_ms_;
-  void* multi_;  // CURLM*
-  uv_timer_t* timer_;
+  std::unique_ptr<CurlOnLoop> curl_;
   std::deque<ProbeTarget> pending_;
   std::int64_t active_ = 0;
   std::set<Transfer*> running_;
