@@ -50,35 +50,37 @@ std::unique_ptr<Store> open_store(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("StoreWatch reports another connection's commit and not its own") {
+/// A store watched in a loop, and a second connection to commit from.
+struct WatchedStore {
   TempDir dir;
-  auto watched = open_store(dir.file("s.db"));
-  auto other = open_store(dir.file("s.db"));
+  std::unique_ptr<Store> watched = open_store(dir.file("s.db"));
+  std::unique_ptr<Store> other = open_store(dir.file("s.db"));
   Loop loop;
   int changes = 0;
-  {
-    StoreWatch watch(&loop.loop, *watched, [&] { ++changes; });
-    watched->write([&] { watched->exec("CREATE TABLE own (x)"); });
-    loop.run_until([] { return false; }, 50);
-    CHECK(changes == 0);
+  StoreWatch watch{&loop.loop, *watched, [this] { ++changes; }};
+
+  void commit_from_other() {
     other->write([&] { other->exec("CREATE TABLE theirs (x)"); });
-    loop.run_until([&] { return changes > 0; }, 5000);
-    CHECK(changes == 1);
-    CHECK(watch.changes_reported() == 1);
-    // A file of another name in the folder is none of its business.
-    { std::ofstream(dir.file("unrelated.txt")) << "x"; }
-    loop.run_until([] { return false; }, 50);
-    CHECK(changes == 1);
   }
+};
+
+TEST_CASE("StoreWatch reports another connection's commit and not its own") {
+  WatchedStore w;
+  w.watched->write([&] { w.watched->exec("CREATE TABLE own (x)"); });
+  w.loop.run_until([] { return false; }, 50);
+  CHECK(w.changes == 0);
+  w.commit_from_other();
+  w.loop.run_until([&] { return w.changes > 0; }, 5000);
+  CHECK(w.changes == 1);
+  CHECK(w.watch.changes_reported() == 1);
+  // A file of another name in the folder is none of its business.
+  { std::ofstream(w.dir.file("unrelated.txt")) << "x"; }
+  w.loop.run_until([] { return false; }, 50);
+  CHECK(w.changes == 1);
 }
 
 TEST_CASE("StoreWatch takes an overflowed inotify queue as a change") {
-  TempDir dir;
-  auto watched = open_store(dir.file("s.db"));
-  auto other = open_store(dir.file("s.db"));
-  Loop loop;
-  int changes = 0;
-  StoreWatch watch(&loop.loop, *watched, [&] { ++changes; });
+  WatchedStore w;
   // Fill the kernel's queue (fs.inotify.max_queued_events, 16,384 by default) with
   // events on an unrelated file, alternating names so that none merge, and then
   // commit: the commit's own events are lost, only the overflow tells of it.
@@ -86,8 +88,8 @@ TEST_CASE("StoreWatch takes an overflowed inotify queue as a change") {
   long limit = 16384;
   limit_file >> limit;
   for (long i = 0; i <= limit; ++i)
-    std::ofstream(dir.file(i % 2 ? "a.txt" : "b.txt"), std::ios::app) << 'x';
-  other->write([&] { other->exec("CREATE TABLE theirs (x)"); });
-  loop.run_until([&] { return changes > 0; }, 5000);
-  CHECK(changes == 1);
+    std::ofstream(w.dir.file(i % 2 ? "a.txt" : "b.txt"), std::ios::app) << 'x';
+  w.commit_from_other();
+  w.loop.run_until([&] { return w.changes > 0; }, 5000);
+  CHECK(w.changes == 1);
 }
