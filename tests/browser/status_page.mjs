@@ -37,7 +37,7 @@ try {
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(url, { waitUntil: 'domcontentloaded' });
-  const timeout = 10_000;
+  const timeout = 30_000;  // a deadline for each step, generous for a loaded CI machine
   await step('the page shows the state', () =>
     page.locator('#state', { hasText: 'OPERATIONAL' }).waitFor({ timeout }));
   await step('the page shows the queue pushed before it loaded', () =>
