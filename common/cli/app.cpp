@@ -96,8 +96,7 @@ std::vector<std::string> known_words(const CLI::App& app) {
 }
 
 std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, char** argv) {
-  std::string message = error.what();
-  if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  std::string message = message_fragment(error.what());
   // A mistyped subcommand: the first word that is not a flag names no subcommand.
   for (int i = 1; i < argc; ++i) {
     std::string word = argv[i];

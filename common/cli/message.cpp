@@ -52,7 +52,10 @@ void print_debug(std::string_view message) {
 }
 
 std::string system_error_text(int code) {
-  std::string text = std::strerror(code);
+  return message_fragment(std::strerror(code));
+}
+
+std::string message_fragment(std::string text) {
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }

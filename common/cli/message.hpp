@@ -29,4 +29,8 @@ std::string quote(std::string_view subject);
 /// strerror(code) in the message style: "permission denied", not "Permission denied".
 std::string system_error_text(int code);
 
+/// A library's message in the message style, to follow a colon: its first letter
+/// lowercased ("Couldn't connect" → "couldn't connect").
+std::string message_fragment(std::string text);
+
 }  // namespace sheratan

@@ -6,7 +6,7 @@
 
 #include "cli/message.hpp"
 #include "json/jsonl.hpp"
-#include "net/curl_global.hpp"
+#include "net/curl_library.hpp"
 #include "sheratan_version.hpp"
 
 namespace sheratan::ledger {
@@ -21,10 +21,10 @@ constexpr std::int64_t kHttpPage = 10'000;
 constexpr std::size_t kMaxPageBytes = std::size_t{64} << 20;
 
 struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const { CurlLibrary::get().easy_cleanup(handle); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { CurlLibrary::get().slist_free_all(list); }
 };
 
 struct Response {
@@ -98,25 +98,24 @@ class HttpSource final : public SyncSource {
   HttpSource(const std::string& url, HttpSourceOptions options)
       : root_(server_root(url)), options_(std::move(options)) {
     if (options_.timeout_ms < 1) fail(ExitCode::usage, "--timeout must be positive");
-    ensure_curl_global();
-    easy_.reset(curl_easy_init());
+    easy_.reset(curl_.easy_init());
     if (!easy_) fail(ExitCode::failed, "cannot start an HTTP transfer");
     append_header("Accept: application/x-ndjson");
     if (options_.token) append_header("Authorization: Bearer " + *options_.token);
     // One handle for every page: its connection is kept alive from one page to the next.
     CURL* handle = easy_.get();
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
     // A redirect is not followed: the token is for this server, and a feed does not move.
-    curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::min(options_.connect_timeout_ms, options_.timeout_ms)));
-    curl_easy_setopt(handle, CURLOPT_USERAGENT, (std::string("sheratan-ledger/") + kVersion).c_str());
-    curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // JSON lines compress well
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers_.get());
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer_);
+    curl_.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+    curl_.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                      static_cast<long>(std::min(options_.connect_timeout_ms, options_.timeout_ms)));
+    curl_.easy_setopt(handle, CURLOPT_USERAGENT, (std::string("sheratan-ledger/") + kVersion).c_str());
+    curl_.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // JSON lines compress well
+    curl_.easy_setopt(handle, CURLOPT_HTTPHEADER, headers_.get());
+    curl_.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer_);
   }
 
   const std::string& name() const override { return root_; }
@@ -133,7 +132,7 @@ class HttpSource final : public SyncSource {
 
  private:
   void append_header(const std::string& header) {
-    curl_slist* appended = curl_slist_append(headers_.get(), header.c_str());
+    curl_slist* appended = curl_.slist_append(headers_.get(), header.c_str());
     if (!appended) fail(ExitCode::failed, "cannot build the request headers");
     (void)headers_.release();  // appended is the same list, one longer
     headers_.reset(appended);
@@ -150,20 +149,20 @@ class HttpSource final : public SyncSource {
     CURL* handle = easy_.get();
     Response response;
     error_buffer_[0] = '\0';
-    curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response);
-    const CURLcode code = curl_easy_perform(handle);
+    curl_.easy_setopt(handle, CURLOPT_URL, url.c_str());
+    curl_.easy_setopt(handle, CURLOPT_WRITEDATA, &response);
+    const CURLcode code = curl_.easy_perform(handle);
     if (response.too_large)
       fail(ExitCode::failed,
            quote(url) + " answered more than " + std::to_string(kMaxPageBytes >> 20) + " MiB: not a journal page");
     if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL)
-      fail(ExitCode::usage, "--from " + quote(root_) + ": " + curl_error_text(code));
+      fail(ExitCode::usage, "--from " + quote(root_) + ": " + curl_.error_text(code));
     if (code != CURLE_OK) {
       fail(transient(code) ? ExitCode::unavailable : ExitCode::failed,
-           "cannot reach " + quote(root_) + ": " + curl_error_text(code, error_buffer_));
+           "cannot reach " + quote(root_) + ": " + curl_.error_text(code, error_buffer_));
     }
     long status = 0;
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    curl_.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) return std::move(response.body);
     std::string message = quote(url) + " answered HTTP " + std::to_string(status);
     if (std::string said = server_message(response.body); !said.empty()) message += ": " + said;
@@ -200,6 +199,7 @@ class HttpSource final : public SyncSource {
 
   std::string root_;
   HttpSourceOptions options_;
+  const CurlLibrary& curl_ = CurlLibrary::get();      // loaded here, by the first HTTP source
   std::unique_ptr<curl_slist, ListDeleter> headers_;  // outlives easy_, which points at it
   std::unique_ptr<CURL, EasyDeleter> easy_;
   char error_buffer_[CURL_ERROR_SIZE] = {};

@@ -1,9 +1,9 @@
 #include "net/curl_global.hpp"
 
-#include <cctype>
 #include <string>
 
 #include "cli/error.hpp"
+#include "cli/message.hpp"
 
 namespace sheratan {
 
@@ -25,9 +25,7 @@ void ensure_curl_global() {
 }
 
 std::string curl_error_text(CURLcode code, const char* detail) {
-  std::string text = detail && detail[0] ? detail : curl_easy_strerror(code);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
+  return message_fragment(detail && detail[0] ? detail : curl_easy_strerror(code));
 }
 
 }  // namespace sheratan

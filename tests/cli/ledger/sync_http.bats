@@ -227,3 +227,10 @@ signal.pause()'
   run --separate-stderr r sync --from http://127.0.0.1:9 --timeout soon
   assert_status 4
 }
+
+@test "the ledger loads libcurl only for a sync over HTTP: its other commands start without it" {
+  run ldd "$LEDGER"
+  assert_status 0
+  [[ "$output" != *libcurl* ]]
+  [[ "$output" != *libssl* ]]
+}
