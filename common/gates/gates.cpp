@@ -4,7 +4,7 @@
 
 #include "cli/message.hpp"
 #include "gates/path_check.hpp"
-#include "worker/actions/action.hpp"
+#include "worker/actions/action_names.hpp"
 
 namespace sheratan {
 namespace {
@@ -182,7 +182,7 @@ void Gates::kind(const JobSpec& spec, const std::string& kind_name, GateReport& 
                        "kind " + quote(spec.kind) + " is forbidden (gates.forbidden_kinds)"));
     return;
   }
-  if (!find_action(spec.kind) && !kinds_.contains(kind_name))
+  if (!is_builtin_action(spec.kind) && !kinds_.contains(kind_name))
     report.add(finding("G2", "kind_not_allowed", Verdict::fail, "kind",
                        "kind " + quote(spec.kind) +
                            " is neither a built-in action nor in gates.kinds (the kinds of --exec handlers)"));

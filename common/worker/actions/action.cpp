@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli/message.hpp"
+#include "worker/actions/action_names.hpp"
 
 namespace sheratan {
 
@@ -19,6 +20,15 @@ constexpr ActionSpec kActions[] = {
     {"llm_call", run_llm_call, true},
     {"agent_plan", run_agent_plan, true},
 };
+
+static_assert(
+    [] {
+      if (std::size(kActions) != std::size(kBuiltinActionNames)) return false;
+      for (std::size_t i = 0; i < std::size(kActions); ++i)
+        if (kActions[i].name != kBuiltinActionNames[i]) return false;
+      return true;
+    }(),
+    "kActions and kBuiltinActionNames (action_names.hpp) must name the same actions in the same order");
 
 [[noreturn]] void bad_param(const char* field, const std::string& why) {
   refuse("params." + std::string(field) + " " + why);
