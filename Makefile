@@ -45,8 +45,12 @@ build: deps $(BUILD)/CMakeCache.txt
 $(ASAN)/CMakeCache.txt:
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSHERATAN_SANITIZE=ON $(CMAKE_FLAGS)
 
+# What the tests run, and no more: the benchmarks are not run sanitized.
+TEST_TARGETS := unit-tests $(addprefix sheratan-,queue worker ledger state probe serve) \
+                $(addprefix replay-,jsonl gates ledger)
+
 build-asan: deps $(ASAN)/CMakeCache.txt
-	cmake --build $(ASAN) -j $(JOBS)
+	cmake --build $(ASAN) -j $(JOBS) --target $(TEST_TARGETS)
 
 run: build
 	scripts/demo.sh $(BUILD)
