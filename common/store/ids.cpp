@@ -17,12 +17,15 @@ struct Sequence {
 };
 
 // Random bytes from the kernel, fetched 4 KiB at a time: one getrandom() per ~250
-// ids instead of one per id, with the same quality of randomness.
+// ids instead of one per id, with the same quality of randomness. The first fill is
+// 256 bytes (one getrandom() call; 4 KiB take sixteen): a one-shot tool makes a few ids.
 void random_bytes(unsigned char* out, std::size_t size) {
   thread_local std::array<unsigned char, 4096> pool;
-  thread_local std::size_t used = pool.size();
-  if (used + size > pool.size()) {
-    randombytes_buf(pool.data(), pool.size());
+  thread_local std::size_t end = 0;  // the filled part of the pool
+  thread_local std::size_t used = 0;
+  if (used + size > end) {
+    end = end == 0 && size <= 256 ? 256 : pool.size();
+    randombytes_buf(pool.data(), end);
     used = 0;
   }
   std::copy_n(pool.data() + used, size, out);
