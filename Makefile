@@ -33,7 +33,7 @@ deps:
 
 browser-deps:
 	@$(MAKE) --no-print-directory deps DEPS="$(BROWSER_DEPS)"
-	@command -v npm >/dev/null || { echo "npm is missing: install Node.js with npm"; exit 1; }
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEPS=npm  # Debian's, when the machine has none
 	[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 $(BUILD)/CMakeCache.txt:
