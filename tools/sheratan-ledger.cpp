@@ -482,8 +482,9 @@ auto flags = std::make_shared<SyncFlags>();
 auto* sync = app.add_subcommand("sync", "Make this store a replica and catch up from its writer (store or URL)");
 sync->add_option("--from", flags->from, "The writer: its store file, or sheratan-serve's http(s)://HOST:PORT")
     ->required();
-sync->add_option("--token-file", flags->token_file,
-                 "Bearer token for an http(s) writer: the file's first line (else SHERATAN_TOKEN_FILE, SHERATAN_TOKEN)");
+sync->add_option(
+    "--token-file", flags->token_file,
+    "Bearer token for an http(s) writer: the file's first line (else SHERATAN_TOKEN_FILE, SHERATAN_TOKEN)");
 sync->add_option("--timeout", flags->timeout, "Longest wait for each page from an http(s) writer (default 60s)");
 sync->callback([&context, flags] {
   HttpSourceOptions http;
