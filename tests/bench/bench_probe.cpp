@@ -132,8 +132,7 @@ WakeTimes wake_latencies(const std::string& tool, const fs::path& db, int rounds
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it settle into its wait
     auto start = std::chrono::steady_clock::now();
     machine.transition({target, "bench", "bench", Json::object(), std::nullopt});
-    for (char c = 0; c != '\n';)
-      if (read(out[0], &c, 1) != 1) break;
+    skip_line(out[0]);
     times.printed.push_back(seconds_since(start) * 1000);
     wait_child(pid);
     times.exited.push_back(seconds_since(start) * 1000);
@@ -161,8 +160,7 @@ std::vector<double> watch_latencies(const std::string& tool, const fs::path& db,
     const SystemState target = i % 2 ? SystemState::operational : SystemState::paused;
     auto start = std::chrono::steady_clock::now();
     machine.transition({target, "bench", "bench", Json::object(), std::nullopt});
-    for (char c = 0; c != '\n';)
-      if (read(pipe_fds[0], &c, 1) != 1) std::exit(1);
+    if (!skip_line(pipe_fds[0])) std::exit(1);
     ms.push_back(seconds_since(start) * 1000);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // idle again between rounds
   }

@@ -98,8 +98,7 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
     spec.queue = "default";
     queue.push({{spec, 0}}, std::nullopt);
     auto committed = std::chrono::steady_clock::now();
-    for (char c = 0; c != '\n';)
-      if (read(out[0], &c, 1) != 1) break;
+    skip_line(out[0]);
     printed.push_back(seconds_since(committed) * 1000);
     wait_child(pid);
     exited.push_back(seconds_since(committed) * 1000);

@@ -109,6 +109,14 @@ inline pid_t spawn(const std::vector<std::string>& args, const char* stdin_path,
   return pid;
 }
 
+/// Reads up to and including the next newline (byte by byte: nothing past it is taken
+/// from the pipe). False at end of file before one.
+inline bool skip_line(int fd) {
+  for (char c = 0; c != '\n';)
+    if (read(fd, &c, 1) != 1) return false;
+  return true;
+}
+
 inline int wait_child(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
