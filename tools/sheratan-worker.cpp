@@ -10,6 +10,7 @@
 #include "net/bearer_token.hpp"
 #include "net/http_post.hpp"
 #include "probe/host.hpp"
+#include "worker/store_broker.hpp"
 #include "worker/worker.hpp"
 
 using namespace sheratan;
@@ -55,9 +56,6 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.root = config.text(flags.root, "SHERATAN_ROOT", "worker.root").value_or(".");
   options.exec = config.text(flags.exec, nullptr, "worker.exec");
   options.mode = flags.drain ? WorkerMode::drain : flags.once ? WorkerMode::once : WorkerMode::forever;
-  options.chain.max_depth = config.integer(flags.max_chain_depth, nullptr, "worker.max_chain_depth").value_or(5);
-  options.chain.max_jobs = config.integer(flags.max_chain_jobs, nullptr, "worker.max_chain_jobs").value_or(25);
-  options.gates = GatePolicy::from_config(config);
   options.hold_cost = flags.hold_cost;
   auto identity = config.text(flags.identity, "SHERATAN_IDENTITY", "worker.identity");
   auto heartbeat_to = config.text(flags.heartbeat_to, "SHERATAN_HEARTBEAT_TO", "worker.heartbeat_to");
@@ -77,6 +75,15 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
     if (heartbeat.every_ms < 1) fail(ExitCode::usage, "--heartbeat-every must be positive");
     options.heartbeat = heartbeat;
   }
+  return options;
+}
+
+StoreBrokerOptions broker_options(const ToolContext& context, const WorkerFlags& flags) {
+  const Config& config = context.config;
+  StoreBrokerOptions options;
+  options.chain = chain_limits(config, flags.max_chain_depth, flags.max_chain_jobs);
+  options.gates = GatePolicy::from_config(config);
+  options.hold_cost = flags.hold_cost;
   return options;
 }
 
@@ -130,8 +137,9 @@ int main(int argc, char** argv) {
     if (options.root != "." && !std::filesystem::is_directory(options.root))
       fail(ExitCode::usage, "--root " + quote(options.root) + " is not a folder");
     auto store = context.open_store();
+    StoreBroker broker(*store, context.clock, broker_options(context, flags));
     EventLog events(event_style(context), options.id, context.clock);
-    Worker worker(*store, context.clock, std::move(options), events);
+    Worker worker(broker, context.clock, std::move(options), events);
     context.exit_status = worker.run();
   });
   app.footer(

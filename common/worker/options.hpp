@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "cli/duration.hpp"
-#include "gates/policy.hpp"
 
 namespace sheratan {
 
@@ -44,9 +43,7 @@ struct WorkerOptions {
   std::string root = ".";           // file actions stay inside
   std::optional<std::string> exec;  // run every job with this command (sh -c)
   WorkerMode mode = WorkerMode::forever;
-  ChainLimits chain;
-  GatePolicy gates = GatePolicy::defaults();  // follow-ups pass the admission gates
-  bool hold_cost = false;                     // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
+  bool hold_cost = false;                     // the broker holds a job's cost at claim (StoreBrokerOptions)
   std::optional<HeartbeatOptions> heartbeat;  // send signed heartbeats from the loop
 };
 

@@ -7,7 +7,6 @@
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "ledger/job_cost.hpp"
-#include "state/state_machine.hpp"
 #include "worker/exec_run.hpp"
 
 namespace sheratan {
@@ -31,13 +30,8 @@ std::uint64_t renewal_interval(Millis lease_ms) {
 
 }  // namespace
 
-Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog& events)
-    : store_(store),
-      clock_(clock),
-      options_(std::move(options)),
-      events_(events),
-      queue_(store, clock),
-      gates_(options_.gates) {
+Worker::Worker(JobBroker& broker, const Clock& clock, WorkerOptions options, EventLog& events)
+    : broker_(broker), clock_(clock), options_(std::move(options)), events_(events) {
   if (options_.concurrency < 1) fail(ExitCode::usage, "--concurrency must be at least 1");
   if (options_.lease_ms < 1) fail(ExitCode::usage, "--lease must be positive");
   if (!options_.exec) {
@@ -50,7 +44,6 @@ Worker::Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog
       if (!find_action(kind)) fail(ExitCode::usage, "no built-in action " + quote(kind) + " (run it with --exec CMD)");
   }
   root_ = std::make_unique<Sandbox>(options_.root);
-  require_ledger_writer();
   // A key file that cannot be used fails the start, before any job is claimed.
   if (options_.heartbeat) identity_ = Identity::load(options_.heartbeat->identity_path);
   uv_loop_init(&loop_);
@@ -92,7 +85,7 @@ int Worker::run() {
   uv_signal_start(&sigint_, signal_cb, SIGINT);
   uv_signal_start(&sigterm_, signal_cb, SIGTERM);
   // --drain never waits for the store; the others wake when it changes.
-  if (options_.mode != WorkerMode::drain) watch_ = std::make_unique<StoreWatch>(&loop_, store_, [this] { kick(); });
+  if (options_.mode != WorkerMode::drain) watch_ = broker_.watch(&loop_, [this] { kick(); });
   events_.worker_event("started", Json{{"queue", options_.queue}, {"concurrency", options_.concurrency}});
   start_heartbeats();
   kick();
@@ -182,74 +175,45 @@ void Worker::report_and_claim() {
     }
     return;
   }
-  if (reports_.empty()) {
-    // Nothing to report: a read decides whether a write transaction is worth taking.
-    if (note_paused(system_paused(store_))) {
-      after_pause();
-      return;
-    }
-    WaitCheck check = queue_.claimable(claim_request(1));
-    if (!check.done) {
-      after_claim(0, check);
-      return;
-    }
-  }
-  std::vector<Report> batch = std::move(reports_);
+  std::vector<WorkReport> batch = std::move(reports_);
   reports_.clear();
-  std::vector<PendingEvent> printed;
-  std::vector<Job> claimed;
-  bool paused = false;
-  // The gate is read in the claim's transaction: nothing is leased after a pause commits.
-  std::vector<PendingEvent> refused;
-  auto gated_claim = [&] {
-    paused = system_paused(store_);
-    if (!paused) claimed = queue_.claim(claim_request(wanted));
-    refused = hold_costs(claimed);
-  };
+  Exchange round;
   try {
-    store_.write([&] {
-      printed = apply_reports(batch);
-      gated_claim();
-    });
+    round = broker_.exchange(batch, claim_request(wanted));
   } catch (const Error& error) {
-    if (error.code() == ExitCode::unavailable) {
-      retry_reports_later(std::move(batch), error.what());
-      return;
-    }
-    // A report was refused (a lease that ran out, a job canceled meanwhile): the reports
-    // go one by one, so that the others still land, and the claim on its own.
-    printed = apply_one_by_one(batch);
-    claimed.clear();
-    try {
-      store_.write(gated_claim);
-    } catch (const Error& claim_error) {
-      if (claim_error.code() != ExitCode::unavailable) throw;
-      print_warning(std::string(claim_error.what()) + " (claiming again in 1s)");
-      uv_timer_start(
-          &retry_timer_, [](uv_timer_t* timer) { worker_of(timer)->kick(); }, kStoreRetryMs, 0);
-    }
+    if (error.code() != ExitCode::unavailable) throw;
+    retry_reports_later(std::move(batch), error.what());
+    return;
   }
-  print_events(printed);
-  print_events(refused);
-  refused_jobs_.clear();
-  if (note_paused(paused)) {
+  after_round(round);
+  if (note_paused(round.paused)) {
     after_pause();
     return;
   }
-  for (auto& job : claimed) {
+  for (auto& job : round.claimed) {
     ++claimed_total_;
     Json extra{{"lease_until", format_rfc3339(job.lease_until.value_or(0))}};
     if (options_.hold_cost && ledger::job_cost(job)) extra["hold"] = ledger::cost_hold_id(job);
     events_.job_event("claimed", job, std::move(extra));
     queued_.push_back(std::move(job));
   }
-  if (static_cast<std::int64_t>(claimed.size() + refused.size()) >= wanted) {
+  if (!round.check) {
     empty_claims_ = 0;
     nothing_ready_ = false;
     uv_timer_stop(&due_timer_);
     return;
   }
-  after_claim(claimed.size(), queue_.claimable(claim_request(1)));
+  after_claim(round.claimed.size(), *round.check);
+}
+
+void Worker::after_round(Exchange& round) {
+  print_events(round.events);
+  if (!round.unreported.empty()) retry_reports_later(std::move(round.unreported), "the store is busy");
+  if (round.claim_unavailable) {
+    print_warning(*round.claim_unavailable + " (claiming again in 1s)");
+    uv_timer_start(
+        &retry_timer_, [](uv_timer_t* timer) { worker_of(timer)->kick(); }, kRetryMs, 0);
+  }
 }
 
 bool Worker::note_paused(bool paused) {
@@ -383,41 +347,9 @@ std::vector<Job*> Worker::held_leases(bool running, bool queued) {
   return held;
 }
 
-std::optional<std::set<std::string>> Worker::on_each_lease(const std::vector<Job*>& jobs,
-                                                           const std::function<void(Job&)>& change, const char* what) {
-  std::set<std::string> refused;
-  try {
-    store_.write([&] {
-      refused.clear();
-      for (Job* job : jobs) {
-        try {
-          change(*job);
-        } catch (const Error& error) {
-          // Refused (another token holds the job, or it is no longer leased): that
-          // change wrote nothing, so the others still go through.
-          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-          refused.insert(job->id);
-        }
-      }
-    });
-  } catch (const Error& error) {
-    print_warning(std::string("cannot ") + what + " leases: " + error.what());
-    return std::nullopt;
-  }
-  return refused;
-}
-
 void Worker::extend_leases() {
-  auto lost = on_each_lease(
-      held_leases(true, true),
-      [&](Job& job) { job.lease_until = queue_.extend(lease_of(job), options_.lease_ms).lease_until; }, "extend");
+  auto lost = broker_.extend(held_leases(true, true), options_.lease_ms);
   if (!lost) return;  // the store stayed busy: the next renewal tries again
-  std::vector<const Job*> lost_jobs;
-  for (const auto& id : *lost) {
-    auto ahead_job = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
-    lost_jobs.push_back(ahead_job != queued_.end() ? &*ahead_job : &running_.at(id).job);
-  }
-  void_cost_holds(lost_jobs);
   for (const auto& id : *lost) {
     auto ahead = std::find_if(queued_.begin(), queued_.end(), [&](const Job& job) { return job.id == id; });
     if (ahead != queued_.end()) {
@@ -434,18 +366,13 @@ void Worker::extend_leases() {
 }
 
 void Worker::release_leases(const std::vector<Job*>& jobs, const char* reason) {
-  auto refused = on_each_lease(
-      jobs, [&](Job& job) { queue_.release(lease_of(job)); }, "release");
+  auto refused = broker_.release(jobs);
   if (!refused) {
     print_warning("the leases return to the queue when they expire");
     return;
   }
-  std::vector<const Job*> released;
   for (const Job* job : jobs)
-    if (!refused->count(job->id)) released.push_back(job);
-  void_cost_holds(released);
-  for (const Job* job : released)
-    events_.job_event("released", *job, Json{{"reason", reason}});
+    if (!refused->count(job->id)) events_.job_event("released", *job, Json{{"reason", reason}});
 }
 
 void Worker::on_signal(int signal) {

@@ -7,13 +7,12 @@
 // the store watch, signals, and a handful of timers, each armed only for a moment
 // that matters (the next run_at or lease expiry, a job's deadline, a lease renewal).
 // An idle worker has no timer armed and wakes only when the store changes.
-// Reports and claims share a transaction: one durable commit acks what finished and
-// leases what comes next. Fast jobs are claimed ahead of free slots (prefetch): at
-// most about kPrefetchWindowMs of expected work, judged by how long recent runs took,
-// so that a stream of quick jobs costs one commit per batch while slow jobs are left
-// for other workers.
-// While the system is PAUSED (sheratan-state) it claims nothing: jobs it holds run
-// and are reported, and it sleeps until the store changes.
+// Reports and claims share a round: one durable commit acks what finished and leases
+// what comes next. The queue is reached through a broker: the store itself, or
+// sheratan-serve for a worker on another machine (--server); the loop is the same. Fast jobs are claimed ahead of free
+// slots (prefetch): at most about kPrefetchWindowMs of expected work, judged by how long recent runs took, so that a
+// stream of quick jobs costs one commit per batch while slow jobs are left for other workers. While the system is
+// PAUSED (sheratan-state) it claims nothing: jobs it holds run and are reported, and it sleeps until the store changes.
 // Promises: a result is reported with the lease token it was claimed with, so a
 // worker whose lease ran out can never complete a job handed to someone else; a job
 // released on shutdown does not spend an attempt.
@@ -30,12 +29,10 @@
 #include <string>
 #include <vector>
 
-#include "gates/gates.hpp"
 #include "identity/heartbeat_sender.hpp"
-#include "queue/queue.hpp"
-#include "store/store_watch.hpp"
 #include "worker/action_run.hpp"
 #include "worker/event_log.hpp"
+#include "worker/job_broker.hpp"
 #include "worker/job_run.hpp"
 #include "worker/options.hpp"
 
@@ -45,7 +42,7 @@ class Worker {
  public:
   /// Throws Error(usage) for options that cannot work (an unknown kind without --exec,
   /// a root that is not a folder).
-  Worker(Store& store, const Clock& clock, WorkerOptions options, EventLog& events);
+  Worker(JobBroker& broker, const Clock& clock, WorkerOptions options, EventLog& events);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -55,7 +52,7 @@ class Worker {
   int run();
 
  private:
-  static constexpr std::uint64_t kStoreRetryMs = 1000;  // after the store stayed busy past its timeout
+  static constexpr std::uint64_t kRetryMs = 1000;  // after the store stayed busy, or the server out of reach
 
   struct Running {
     Job job;
@@ -65,17 +62,6 @@ class Worker {
     bool timed_out = false;     // stopped for its timeout: reported as error "timeout"
     bool abandoned = false;     // lease released or lost: its outcome is not reported
   };
-  struct Report {
-    Job job;
-    RunOutcome outcome;
-    std::int64_t ms = 0;
-  };
-  /// An event to print once the change it reports has been committed.
-  struct PendingEvent {
-    std::string name;
-    const Job* job;
-    Json extra;
-  };
 
   // worker.cpp: the loop
   void guarded(const std::function<void()>& step);
@@ -84,6 +70,8 @@ class Worker {
   std::int64_t claims_wanted() const;
   std::int64_t prefetch_target() const;
   void report_and_claim();
+  /// Prints a round's events and keeps what it could not do for later.
+  void after_round(Exchange& round);
   void after_claim(std::size_t claimed, const WaitCheck& check);
   /// Records whether the system is PAUSED (printing paused/resumed when it changes);
   /// returns paused.
@@ -99,10 +87,6 @@ class Worker {
   void extend_leases();
   /// The jobs whose leases this worker holds: running (not abandoned), claimed ahead.
   std::vector<Job*> held_leases(bool running, bool queued);
-  /// Applies change to each lease in one transaction; returns the ids the queue
-  /// refused (no longer this worker's), or nullopt when the store stayed busy.
-  std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs,
-                                                     const std::function<void(Job&)>& change, const char* what);
   /// Releases leases without spending an attempt; prints "released" for each.
   void release_leases(const std::vector<Job*>& jobs, const char* reason);
   void on_signal(int signal);
@@ -111,38 +95,22 @@ class Worker {
   void start_heartbeats();
   ClaimRequest claim_request(std::int64_t limit) const;
 
-  // worker_report.cpp: results into the store, in batches
+  // Reporting: results go to the broker in batches
   void flush_reports();
-  std::vector<PendingEvent> apply_reports(std::vector<Report>& batch);
-  std::vector<PendingEvent> apply_one_by_one(std::vector<Report>& batch);
-  void retry_reports_later(std::vector<Report> batch, const std::string& why);
-  void print_events(std::vector<PendingEvent>& printed);
-  static PendingEvent event_for_failure(const Report& report, const Job& after);
+  void retry_reports_later(std::vector<WorkReport> batch, const std::string& why);
+  void print_events(std::vector<WorkEvent>& printed);
 
-  // worker_cost.cpp: --hold-cost, inside the claim's and the reports' transactions
-  /// Holds the cost of claimed jobs that have one; a job whose cost cannot be held is
-  /// failed as temporary and taken out of claimed. Returns the events for those.
-  std::vector<PendingEvent> hold_costs(std::vector<Job>& claimed);
-  /// Posts the holds of done jobs and voids the others'; returns job id → what it did.
-  std::map<std::string, std::string> end_cost_holds(const std::vector<Report>& batch);
-  /// Voids the holds of released or lost jobs, in a transaction of its own.
-  void void_cost_holds(const std::vector<const Job*>& jobs);
-  /// Throws Error(usage) for --hold-cost on a ledger replica.
-  void require_ledger_writer();
-
-  Store& store_;
+  JobBroker& broker_;
   const Clock& clock_;
   WorkerOptions options_;
   EventLog& events_;
-  JobQueue queue_;
-  Gates gates_;  // follow-ups of chains pass them
   std::unique_ptr<Sandbox> root_;
 
   uv_loop_t loop_{};
   uv_timer_t kick_timer_{}, due_timer_{}, deadline_timer_{}, lease_timer_{}, grace_timer_{}, retry_timer_{},
       report_timer_{};
   uv_signal_t sigint_{}, sigterm_{};
-  std::unique_ptr<StoreWatch> watch_;
+  std::unique_ptr<ChangeWatch> watch_;
   std::unique_ptr<ActionMailbox> mailbox_;
   std::optional<Identity> identity_;  // --identity, loaded at the start
   std::unique_ptr<HeartbeatSender> heartbeat_;
@@ -151,8 +119,7 @@ class Worker {
   std::map<std::string, Running> running_;
   std::deque<Job> queued_;  // claimed ahead of free slots, not started yet
   std::vector<std::unique_ptr<JobRun>> finished_runs_;
-  std::vector<Report> reports_;
-  std::deque<Job> refused_jobs_;  // claimed, but their cost could not be held: until printed
+  std::vector<WorkReport> reports_;
   std::int64_t claimed_total_ = 0;
   std::optional<double> average_run_ms_;  // moving average of recent runs, for prefetch
   int empty_claims_ = 0;                  // claims in a row that found nothing the check saw

@@ -4,7 +4,7 @@
 #include "cli/error.hpp"
 #include "cli/message.hpp"
 #include "ledger/job_cost.hpp"
-#include "worker/worker.hpp"
+#include "worker/store_broker.hpp"
 
 namespace sheratan {
 
@@ -18,8 +18,8 @@ bool any_cost(const std::vector<const Job*>& jobs) {
 
 }  // namespace
 
-std::vector<Worker::PendingEvent> Worker::hold_costs(std::vector<Job>& claimed) {
-  std::vector<PendingEvent> refused;
+std::vector<WorkEvent> StoreBroker::hold_costs(std::vector<Job>& claimed, Millis lease_ms) {
+  std::vector<WorkEvent> refused;
   std::vector<const Job*> jobs;
   for (const Job& job : claimed)
     jobs.push_back(&job);
@@ -28,7 +28,7 @@ std::vector<Worker::PendingEvent> Worker::hold_costs(std::vector<Job>& claimed) 
   std::vector<Job> kept;
   for (Job& job : claimed) {
     try {
-      ledger::hold_job_cost(writer, job, writer.now() + job.spec.timeout_ms + options_.lease_ms);
+      ledger::hold_job_cost(writer, job, writer.now() + job.spec.timeout_ms + lease_ms);
       kept.push_back(std::move(job));
     } catch (const Error& error) {
       if (error.code() == ExitCode::unavailable) throw;
@@ -36,7 +36,7 @@ std::vector<Worker::PendingEvent> Worker::hold_costs(std::vector<Job>& claimed) 
       const std::string why = std::string("cannot hold its cost: ") + error.what();
       Job after = queue_.fail(lease_of(job), why, true);
       refused_jobs_.push_back(std::move(job));
-      Report report{refused_jobs_.back(), RunOutcome::temporary(why), 0};
+      WorkReport report{refused_jobs_.back(), RunOutcome::temporary(why), 0};
       refused.push_back(event_for_failure(report, after));
       refused.back().job = &refused_jobs_.back();
     }
@@ -46,14 +46,14 @@ std::vector<Worker::PendingEvent> Worker::hold_costs(std::vector<Job>& claimed) 
   return refused;
 }
 
-std::map<std::string, std::string> Worker::end_cost_holds(const std::vector<Report>& batch) {
+std::map<std::string, std::string> StoreBroker::end_cost_holds(const std::vector<WorkReport>& batch) {
   std::map<std::string, std::string> ended;
   std::vector<const Job*> jobs;
-  for (const Report& report : batch)
+  for (const WorkReport& report : batch)
     jobs.push_back(&report.job);
   if (!options_.hold_cost || !any_cost(jobs)) return ended;
   ledger::LedgerWriter writer(store_, clock_.now());
-  for (const Report& report : batch) {
+  for (const WorkReport& report : batch) {
     try {
       const bool done = report.outcome.kind == RunOutcome::Kind::done;
       ended[report.job.id] =
@@ -68,7 +68,7 @@ std::map<std::string, std::string> Worker::end_cost_holds(const std::vector<Repo
   return ended;
 }
 
-void Worker::void_cost_holds(const std::vector<const Job*>& jobs) {
+void StoreBroker::void_cost_holds(const std::vector<const Job*>& jobs) {
   if (!options_.hold_cost || !any_cost(jobs)) return;
   try {
     store_.write([&] {
@@ -82,7 +82,7 @@ void Worker::void_cost_holds(const std::vector<const Job*>& jobs) {
   }
 }
 
-void Worker::require_ledger_writer() {
+void StoreBroker::require_ledger_writer() {
   if (!options_.hold_cost) return;
   if (auto source = ledger::replica_source(store_))
     fail(ExitCode::usage, "--hold-cost: store " + quote(store_.path()) + " is a ledger replica of " + quote(*source) +
