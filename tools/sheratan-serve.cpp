@@ -12,6 +12,7 @@
 #include "cli/message.hpp"
 #include "queue/job_defaults.hpp"
 #include "serve/api_server.hpp"
+#include "worker/store_broker.hpp"
 
 using namespace sheratan;
 using namespace sheratan::serve;
@@ -42,6 +43,7 @@ ServeOptions resolve_options(const ToolContext& context, const ServeFlags& flags
   options.max_depth = config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
   options.defaults = job_defaults_from(config);
   options.gates = GatePolicy::from_config(config);
+  options.chain = chain_limits(config, std::nullopt, std::nullopt);
   options.log_requests = context.options.verbose > 0;
   return options;
 }

@@ -10,6 +10,7 @@
 #include "net/bearer_token.hpp"
 #include "net/http_post.hpp"
 #include "probe/host.hpp"
+#include "worker/remote_broker.hpp"
 #include "worker/store_broker.hpp"
 #include "worker/worker.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 
 struct WorkerFlags {
   std::optional<std::string> id, queue, lease, root, exec, grace, kill_grace;
-  std::optional<std::string> identity, heartbeat_to, token_file, heartbeat_every;
+  std::optional<std::string> identity, heartbeat_to, token_file, heartbeat_every, server;
   std::vector<std::string> kinds;
   std::int64_t concurrency = 1;
   std::optional<std::int64_t> max_chain_depth, max_chain_jobs, prefetch;
@@ -34,6 +35,10 @@ std::string host_name() {
 
 std::string default_worker_name() {
   return host_name() + ":" + std::to_string(getpid());
+}
+
+std::optional<std::string> server_url(const ToolContext& context, const WorkerFlags& flags) {
+  return context.config.text(flags.server, "SHERATAN_SERVER", "worker.server");
 }
 
 Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const char* env,
@@ -59,6 +64,8 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.hold_cost = flags.hold_cost;
   auto identity = config.text(flags.identity, "SHERATAN_IDENTITY", "worker.identity");
   auto heartbeat_to = config.text(flags.heartbeat_to, "SHERATAN_HEARTBEAT_TO", "worker.heartbeat_to");
+  // A remote worker's heartbeats go to the server it works for, unless told otherwise.
+  if (identity && !heartbeat_to) heartbeat_to = server_url(context, flags);
   if (heartbeat_to && !identity) fail(ExitCode::usage, "--heartbeat-to needs --identity FILE to sign with");
   if (identity && !heartbeat_to) fail(ExitCode::usage, "--identity needs --heartbeat-to URL to send heartbeats to");
   if (identity) {
@@ -82,9 +89,26 @@ StoreBrokerOptions broker_options(const ToolContext& context, const WorkerFlags&
   const Config& config = context.config;
   StoreBrokerOptions options;
   options.chain = chain_limits(config, flags.max_chain_depth, flags.max_chain_jobs);
-  options.gates = GatePolicy::from_config(config);
+  options.gates = std::make_shared<const Gates>(GatePolicy::from_config(config));
   options.hold_cost = flags.hold_cost;
   return options;
+}
+
+/// The queue on the store, or behind sheratan-serve with --server.
+std::unique_ptr<JobBroker> open_broker(ToolContext& context, const WorkerFlags& flags, std::unique_ptr<Store>& store) {
+  auto server = server_url(context, flags);
+  if (!server) {
+    store = context.open_store();
+    return std::make_unique<StoreBroker>(*store, context.clock, broker_options(context, flags));
+  }
+  // The server carries out chains and holds with its own settings (sheratan-serve(1)).
+  if (flags.hold_cost) fail(ExitCode::usage, "--hold-cost works on the store: not with --server");
+  if (flags.max_chain_depth || flags.max_chain_jobs)
+    fail(ExitCode::usage, "--max-chain-depth and --max-chain-jobs: with --server, the server's config sets them");
+  RemoteBrokerOptions remote;
+  remote.url = *server;
+  remote.token = read_bearer_token(context.config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
+  return std::make_unique<RemoteBroker>(remote, context.clock);
 }
 
 EventStyle event_style(const ToolContext& context) {
@@ -129,17 +153,20 @@ int main(int argc, char** argv) {
   app.add_flag("--hold-cost", flags.hold_cost,
                "Hold a job's cost from labels.payer at claim, post it at ack, void it otherwise (see sheratan-ledger)");
   app.add_option("--identity", flags.identity, "Key file (sheratan-probe keygen) to sign heartbeats with");
-  app.add_option("--heartbeat-to", flags.heartbeat_to, "Send signed heartbeats to this sheratan-serve base URL");
+  app.add_option("--server", flags.server,
+                 "Work jobs from this sheratan-serve (base URL) instead of the store; see sheratan-worker(1)");
+  app.add_option("--heartbeat-to", flags.heartbeat_to,
+                 "Send signed heartbeats to this sheratan-serve base URL (default: --server)");
   app.add_option("--token-file", flags.token_file, "File holding the bearer token (scope work) for the server");
   app.add_option("--heartbeat-every", flags.heartbeat_every, "Time between heartbeats (default 15s)");
   app.callback([&] {
     WorkerOptions options = resolve_options(context, flags);
     if (options.root != "." && !std::filesystem::is_directory(options.root))
       fail(ExitCode::usage, "--root " + quote(options.root) + " is not a folder");
-    auto store = context.open_store();
-    StoreBroker broker(*store, context.clock, broker_options(context, flags));
+    std::unique_ptr<Store> store;
+    auto broker = open_broker(context, flags, store);
     EventLog events(event_style(context), options.id, context.clock);
-    Worker worker(broker, context.clock, std::move(options), events);
+    Worker worker(*broker, context.clock, std::move(options), events);
     context.exit_status = worker.run();
   });
   app.footer(

@@ -1,12 +1,8 @@
 #include "ledger/sync_source_http.hpp"
 
-#include <curl/curl.h>
-
-#include <algorithm>
-
 #include "cli/message.hpp"
 #include "json/jsonl.hpp"
-#include "net/curl_library.hpp"
+#include "net/http_session.hpp"
 #include "sheratan_version.hpp"
 
 namespace sheratan::ledger {
@@ -20,105 +16,24 @@ constexpr std::int64_t kHttpPage = 10'000;
 // replica must not grow without bound on its say.
 constexpr std::size_t kMaxPageBytes = std::size_t{64} << 20;
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { CurlLibrary::get().easy_cleanup(handle); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* list) const { CurlLibrary::get().slist_free_all(list); }
-};
-
-struct Response {
-  std::string body;
-  bool too_large = false;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* response = static_cast<Response*>(user);
-  const std::size_t bytes = size * count;
-  if (response->body.size() + bytes > kMaxPageBytes) {
-    response->too_large = true;
-    return 0;  // makes curl stop with CURLE_WRITE_ERROR
-  }
-  response->body.append(data, bytes);
-  return bytes;
-}
-
-/// Failures that may pass by themselves (the server restarting, a network blip): the
-/// caller may retry, so they exit 5. A bad certificate or a refused URL will not.
-bool transient(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-      return true;
-    default:
-      return false;
-  }
-}
-
-/// The "message" of sheratan-serve's {"error","message"} answer, when the body is one.
-std::string server_message(const std::string& body) {
-  try {
-    Json answer = parse_json_text(body);
-    if (answer.is_object() && answer.contains("message") && answer["message"].is_string())
-      return answer["message"].get<std::string>();
-  } catch (const Error&) {
-    // Not JSON (a proxy's page): the status says enough.
-  }
-  return {};
-}
-
-/// "http://host:8100/" → "http://host:8100"; refuses what cannot be a server's root.
-std::string server_root(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const std::string scheme = url.substr(0, scheme_end);
-  if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https"))
-    fail(ExitCode::usage, "--from " + quote(url) + ": only http://, https:// and store files can be synced from");
-  if (url.find_first_of("?#") != std::string::npos)
-    fail(ExitCode::usage, "--from " + quote(url) + ": give the server's address without a query or fragment");
-  const auto authority_end = url.find('/', scheme_end + 3);
-  const std::string authority = url.substr(scheme_end + 3, authority_end - (scheme_end + 3));
-  if (authority.empty()) fail(ExitCode::usage, "--from " + quote(url) + " names no host");
-  if (authority.find('@') != std::string::npos)
-    fail(ExitCode::usage, "--from " + quote(url) + ": no user or password in the URL; give the token with " +
-                              "--token-file or SHERATAN_TOKEN");
-  std::string root = url;
-  while (root.size() > scheme_end + 3 && root.back() == '/')
-    root.pop_back();
-  return root;
+HttpSessionOptions session_options(const HttpSourceOptions& options) {
+  HttpSessionOptions session;
+  session.token = options.token;
+  session.timeout_ms = options.timeout_ms;
+  session.connect_timeout_ms = options.connect_timeout_ms;
+  session.user_agent = std::string("sheratan-ledger/") + kVersion;
+  session.accept = "application/x-ndjson";
+  session.max_body_bytes = kMaxPageBytes;
+  session.compressed = true;  // JSON lines compress well
+  return session;
 }
 
 class HttpSource final : public SyncSource {
  public:
-  HttpSource(const std::string& url, HttpSourceOptions options)
-      : root_(server_root(url)), options_(std::move(options)) {
-    if (options_.timeout_ms < 1) fail(ExitCode::usage, "--timeout must be positive");
-    easy_.reset(curl_.easy_init());
-    if (!easy_) fail(ExitCode::failed, "cannot start an HTTP transfer");
-    append_header("Accept: application/x-ndjson");
-    if (options_.token) append_header("Authorization: Bearer " + *options_.token);
-    // One handle for every page: its connection is kept alive from one page to the next.
-    CURL* handle = easy_.get();
-    curl_.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    // A redirect is not followed: the token is for this server, and a feed does not move.
-    curl_.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                      static_cast<long>(std::min(options_.connect_timeout_ms, options_.timeout_ms)));
-    curl_.easy_setopt(handle, CURLOPT_USERAGENT, (std::string("sheratan-ledger/") + kVersion).c_str());
-    curl_.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // JSON lines compress well
-    curl_.easy_setopt(handle, CURLOPT_HTTPHEADER, headers_.get());
-    curl_.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer_);
-  }
+  HttpSource(const std::string& url, const HttpSourceOptions& options)
+      : token_(options.token), session_(server_root(url, "--from"), "--from", session_options(options)) {}
 
-  const std::string& name() const override { return root_; }
+  const std::string& name() const override { return session_.root(); }
   std::int64_t page_size() const override { return kHttpPage; }
 
   std::optional<JournalEntry> entry_at(std::int64_t seq) override {
@@ -131,46 +46,22 @@ class HttpSource final : public SyncSource {
   SyncPage entries_after(std::int64_t seq) override { return fetch(seq, kHttpPage); }
 
  private:
-  void append_header(const std::string& header) {
-    curl_slist* appended = curl_.slist_append(headers_.get(), header.c_str());
-    if (!appended) fail(ExitCode::failed, "cannot build the request headers");
-    (void)headers_.release();  // appended is the same list, one longer
-    headers_.reset(appended);
-  }
-
   SyncPage fetch(std::int64_t after, std::int64_t limit) {
-    const std::string url = root_ + "/v1/journal?after=" + std::to_string(after) + "&limit=" + std::to_string(limit);
-    return parse_page(get(url), url, after);
+    const std::string path = "/v1/journal?after=" + std::to_string(after) + "&limit=" + std::to_string(limit);
+    return parse_page(get(path), session_.root() + path, after);
   }
 
   /// The body of a 200 answer; every other outcome is an Error whose code says
   /// whether a retry may help (5) or not (1).
-  std::string get(const std::string& url) {
-    CURL* handle = easy_.get();
-    Response response;
-    error_buffer_[0] = '\0';
-    curl_.easy_setopt(handle, CURLOPT_URL, url.c_str());
-    curl_.easy_setopt(handle, CURLOPT_WRITEDATA, &response);
-    const CURLcode code = curl_.easy_perform(handle);
-    if (response.too_large)
-      fail(ExitCode::failed,
-           quote(url) + " answered more than " + std::to_string(kMaxPageBytes >> 20) + " MiB: not a journal page");
-    if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL)
-      fail(ExitCode::usage, "--from " + quote(root_) + ": " + curl_.error_text(code));
-    if (code != CURLE_OK) {
-      fail(transient(code) ? ExitCode::unavailable : ExitCode::failed,
-           "cannot reach " + quote(root_) + ": " + curl_.error_text(code, error_buffer_));
-    }
-    long status = 0;
-    curl_.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-    if (status == 200) return std::move(response.body);
-    std::string message = quote(url) + " answered HTTP " + std::to_string(status);
-    if (std::string said = server_message(response.body); !said.empty()) message += ": " + said;
-    if (status == 401 && !options_.token)
+  std::string get(const std::string& path) {
+    HttpAnswer answer = session_.get(path);
+    if (answer.status == 200) return std::move(answer.body);
+    std::string message = quote(session_.root() + path) + " answered HTTP " + std::to_string(answer.status);
+    if (std::string said = server_message(answer.body); !said.empty()) message += ": " + said;
+    if (answer.status == 401 && !token_)
       message += "; the feed needs a token with scope 'replicate' (--token-file F or SHERATAN_TOKEN)";
     // Overload and a server's own trouble pass; a refused token or a wrong URL does not.
-    const bool retry = status == 429 || status >= 500;
-    fail(retry ? ExitCode::unavailable : ExitCode::failed, message);
+    fail(retry_may_help(answer.status) ? ExitCode::unavailable : ExitCode::failed, message);
   }
 
   /// Each line one entry; the first that is not stops the page (see SyncPage).
@@ -197,12 +88,8 @@ class HttpSource final : public SyncSource {
     return page;
   }
 
-  std::string root_;
-  HttpSourceOptions options_;
-  const CurlLibrary& curl_ = CurlLibrary::get();      // loaded here, by the first HTTP source
-  std::unique_ptr<curl_slist, ListDeleter> headers_;  // outlives easy_, which points at it
-  std::unique_ptr<CURL, EasyDeleter> easy_;
-  char error_buffer_[CURL_ERROR_SIZE] = {};
+  std::optional<std::string> token_;
+  HttpSession session_;
 };
 
 }  // namespace
@@ -212,7 +99,9 @@ bool is_http_source(const std::string& from) {
 }
 
 std::unique_ptr<SyncSource> open_http_source(const std::string& url, HttpSourceOptions options) {
-  return std::make_unique<HttpSource>(url, std::move(options));
+  if (!is_http_source(url))
+    fail(ExitCode::usage, "--from " + quote(url) + ": only http://, https:// and store files can be synced from");
+  return std::make_unique<HttpSource>(url, options);
 }
 
 }  // namespace sheratan::ledger

@@ -217,6 +217,70 @@ Json Job::to_json() const {
   return out;
 }
 
+namespace {
+
+const Json& field_of(const Json& line, const char* name) {
+  auto found = line.find(name);
+  if (found == line.end()) fail(ExitCode::bad_input, std::string("job: field '") + name + "' is missing");
+  return *found;
+}
+
+std::string text_of(const Json& line, const char* name) {
+  const Json& value = field_of(line, name);
+  if (!value.is_string()) fail(ExitCode::bad_input, std::string("job: field '") + name + "' must be a string");
+  return value.get<std::string>();
+}
+
+std::optional<std::string> optional_text(const Json& line, const char* name) {
+  auto found = line.find(name);
+  if (found == line.end() || found->is_null()) return std::nullopt;
+  return text_of(line, name);
+}
+
+std::int64_t integer_of(const Json& line, const char* name) {
+  const Json& value = field_of(line, name);
+  if (!value.is_number_integer())
+    fail(ExitCode::bad_input, std::string("job: field '") + name + "' must be an integer");
+  return value.get<std::int64_t>();
+}
+
+}  // namespace
+
+Job job_from_json(const Json& line) {
+  if (!line.is_object()) fail(ExitCode::bad_input, "job: expected a JSON object");
+  Job job;
+  job.id = text_of(line, "id");
+  job.spec.kind = text_of(line, "kind");
+  job.spec.queue = text_of(line, "queue");
+  job.status = parse_job_status(text_of(line, "status"));
+  job.spec.priority = integer_of(line, "priority");
+  job.spec.params = field_of(line, "params");
+  job.spec.labels = field_of(line, "labels");
+  for (const auto& dependency : field_of(line, "depends_on"))
+    job.spec.depends_on.push_back(dependency.get<std::string>());
+  job.spec.idempotency_key = optional_text(line, "idempotency_key");
+  job.attempts = integer_of(line, "attempts");
+  job.spec.max_attempts = integer_of(line, "max_attempts");
+  job.spec.timeout_ms = parse_duration(text_of(line, "timeout"));
+  job.spec.backoff_ms = parse_duration(text_of(line, "backoff"));
+  job.spec.backoff_max_ms = parse_duration(text_of(line, "backoff_max"));
+  if (auto cost = optional_text(line, "cost")) job.spec.cost = parse_money(*cost);
+  job.run_at = parse_rfc3339(text_of(line, "run_at"));
+  job.spec.run_at = job.run_at;
+  job.created_at = parse_rfc3339(text_of(line, "created_at"));
+  job.updated_at = parse_rfc3339(text_of(line, "updated_at"));
+  job.worker = optional_text(line, "worker");
+  job.lease_token = optional_text(line, "lease_token");
+  if (auto until = optional_text(line, "lease_until")) job.lease_until = parse_rfc3339(*until);
+  job.error = optional_text(line, "error");
+  if (auto found = line.find("result"); found != line.end() && !found->is_null()) job.result = found->dump();
+  job.result_hash = optional_text(line, "result_hash");
+  if (auto finished = optional_text(line, "finished_at")) job.finished_at = parse_rfc3339(*finished);
+  job.source = parse_job_source(text_of(line, "source"));
+  if (auto found = line.find("gate"); found != line.end() && !found->is_null()) job.gate_report = found->dump();
+  return job;
+}
+
 Json JobEvent::to_json() const {
   return Json{{"id", id},
               {"job", job_id},

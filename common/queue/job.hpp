@@ -105,6 +105,10 @@ struct Job {
   Json to_json() const;
 };
 
+/// The job a tool printed (Job::to_json), read back: a remote worker's claimed jobs.
+/// Throws Error(bad_input) naming the field that is missing or of the wrong type.
+Job job_from_json(const Json& line);
+
 /// One change of a job's status.
 struct JobEvent {
   std::int64_t id = 0;  // increasing across the store: a cursor for watch

@@ -22,7 +22,7 @@ std::shared_ptr<const TokenSet> AccessGate::tokens() const {
   return tokens_;
 }
 
-Caller AccessGate::admit(std::string_view authorization, std::optional<Scope> scope, std::int64_t now_ms) {
+Caller AccessGate::admit(std::string_view authorization, std::optional<Scopes> scope, std::int64_t now_ms) {
   Caller caller{"local", Scopes::all()};
   if (!scope) return caller;
   if (auto set = tokens()) {
@@ -35,8 +35,7 @@ Caller AccessGate::admit(std::string_view authorization, std::optional<Scope> sc
     if (!entry) throw HttpError(401, "unauthorized", "unknown token");
     caller = {entry->name, entry->scopes};
     if (!caller.scopes.allows(*scope))
-      throw HttpError(403, "forbidden",
-                      "token " + quote(caller.name) + " lacks scope " + quote(std::string(to_string(*scope))));
+      throw HttpError(403, "forbidden", "token " + quote(caller.name) + " lacks scope " + scope->describe());
   }
   if (std::int64_t wait_ms = limiter_.take(caller.name, now_ms); wait_ms > 0)
     throw HttpError(429, "rate_limited", "caller " + quote(caller.name) + " is past its rate; retry later",

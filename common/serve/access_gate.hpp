@@ -32,7 +32,7 @@ class AccessGate {
   /// needing scope (none: any caller, even without a token). Throws HttpError: 401
   /// without a token or with an unknown one, 403 without the scope, 429 past the
   /// caller's rate (with Retry-After). now_ms is a monotonic time.
-  Caller admit(std::string_view authorization, std::optional<Scope> scope, std::int64_t now_ms);
+  Caller admit(std::string_view authorization, std::optional<Scopes> scope, std::int64_t now_ms);
 
  private:
   std::shared_ptr<const TokenSet> tokens() const;

@@ -1,6 +1,7 @@
 #include "serve/api_server.hpp"
 
 #include <sys/socket.h>
+#include <algorithm>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -35,7 +36,7 @@ struct ApiServer::Parts {
         stores(options.store),
         feed(options.store),
         shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms,
-                options.heartbeat_window_ms},
+                options.heartbeat_window_ms, options.chain},
                clock,
                feed,
                stores,
@@ -44,13 +45,18 @@ struct ApiServer::Parts {
 
 namespace {
 
+constexpr time_t kKeepAliveSeconds = 2;
+
 void configure(httplib::Server& http, const ServeOptions& options, ServerCounters& counters) {
   const std::size_t threads = options.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   const auto timeout = std::chrono::milliseconds(options.timeout_ms);
   http.set_read_timeout(timeout);
   http.set_write_timeout(timeout);
-  http.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(options.timeout_ms / 1000)));
+  // An idle kept-alive connection holds its thread until this runs out, and httplib
+  // 0.11 lets a stopping server wait for it: short, so that a stop with remote workers
+  // connected takes a second or two (reconnecting costs a worker far less).
+  http.set_keep_alive_timeout(std::clamp<time_t>(static_cast<time_t>(options.timeout_ms / 1000), 1, kKeepAliveSeconds));
   http.set_keep_alive_max_count(10'000);
   http.set_payload_max_length(options.max_body);
   http.set_tcp_nodelay(true);

@@ -14,6 +14,7 @@
 #include "queue/job.hpp"
 #include "serve/listen_address.hpp"
 #include "store/store.hpp"
+#include "worker/options.hpp"
 
 namespace sheratan::serve {
 
@@ -29,6 +30,7 @@ struct ServeOptions {
   std::optional<std::int64_t> max_depth;
   JobDefaults defaults;
   GatePolicy gates = GatePolicy::defaults();
+  ChainLimits chain;  // for remote workers' follow-ups (POST /v1/work)
   StoreOptions store;
   bool log_requests = false;
 };

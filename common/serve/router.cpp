@@ -43,7 +43,7 @@ void send_error(httplib::Response& response, const HttpError& error) {
   response.set_content(error.body(), "application/json");
 }
 
-httplib::Server::Handler Router::wrap(std::optional<Scope> scope, Route route) {
+httplib::Server::Handler Router::wrap(std::optional<Scopes> scope, Route route) {
   // The router is set-up only: handlers hold the gate and the shared parts, not it.
   return [&gate = gate_, &shared = shared_, scope, route = std::move(route)](const httplib::Request& request,
                                                                              httplib::Response& response) {
@@ -66,11 +66,11 @@ httplib::Server::Handler Router::wrap(std::optional<Scope> scope, Route route) {
   };
 }
 
-void Router::get(const std::string& pattern, std::optional<Scope> scope, Route route) {
+void Router::get(const std::string& pattern, std::optional<Scopes> scope, Route route) {
   server_.Get(pattern, wrap(scope, std::move(route)));
 }
 
-void Router::post(const std::string& pattern, std::optional<Scope> scope, Route route) {
+void Router::post(const std::string& pattern, std::optional<Scopes> scope, Route route) {
   server_.Post(pattern, wrap(scope, std::move(route)));
 }
 

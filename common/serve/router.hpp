@@ -20,6 +20,7 @@
 #include "serve/change_feed.hpp"
 #include "serve/latency_histogram.hpp"
 #include "serve/thread_stores.hpp"
+#include "worker/options.hpp"
 
 namespace sheratan::serve {
 
@@ -30,6 +31,7 @@ struct RouteSettings {
   std::optional<std::int64_t> max_depth;
   Millis max_wait_ms = 60'000;
   Millis heartbeat_window_ms = 60'000;  // how far a heartbeat's ts may be from now
+  ChainLimits chain;                    // for remote workers' follow-ups (POST /v1/work)
 };
 
 /// What /metrics tells of the server itself: answers by status, claims held waiting.
@@ -78,13 +80,13 @@ class Router {
  public:
   Router(httplib::Server& server, AccessGate& gate, ServeShared& shared)
       : server_(server), gate_(gate), shared_(shared) {}
-  void get(const std::string& pattern, std::optional<Scope> scope, Route route);
-  void post(const std::string& pattern, std::optional<Scope> scope, Route route);
+  void get(const std::string& pattern, std::optional<Scopes> scope, Route route);
+  void post(const std::string& pattern, std::optional<Scopes> scope, Route route);
   /// A handler that needs no store connection (healthz).
   void get_bare(const std::string& pattern, std::function<void(httplib::Response&)> handler);
 
  private:
-  httplib::Server::Handler wrap(std::optional<Scope> scope, Route route);
+  httplib::Server::Handler wrap(std::optional<Scopes> scope, Route route);
 
   httplib::Server& server_;
   AccessGate& gate_;

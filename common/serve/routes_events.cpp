@@ -67,7 +67,8 @@ void stream_events(Call& call) {
 }  // namespace
 
 void add_event_routes(Router& router) {
-  router.get("/v1/events", Scope::read, stream_events);
+  // A remote worker (scope work) is woken by the stream as a local one by the store.
+  router.get("/v1/events", Scopes(Scope::read) | Scope::work, stream_events);
 }
 
 }  // namespace sheratan::serve

@@ -1,5 +1,6 @@
 // POST /v1/claim (a long-poll woken by the store) and POST /v1/jobs/{id}/ack|fail|
-// extend|release with the lease token: the queue's lease operations over HTTP.
+// extend|release with the lease token: the queue's lease operations over HTTP. And
+// POST /v1/work, a remote worker's round: its reports and its next claim in one commit.
 #include <algorithm>
 #include <chrono>
 
@@ -11,6 +12,9 @@
 #include "serve/request_body.hpp"
 #include "serve/router.hpp"
 #include "state/state_machine.hpp"
+#include "worker/chain.hpp"
+#include "worker/round_json.hpp"
+#include "worker/store_broker.hpp"
 
 namespace sheratan::serve {
 
@@ -21,21 +25,28 @@ struct ClaimCall {
   std::optional<Millis> wait_ms;
 };
 
-ClaimCall parse_claim(const Call& call) {
-  Json body = parse_json_object_body(call.request.body);
-  reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "wait"});
-  ClaimCall claim;
-  claim.request.worker = optional_string(body, "worker").value_or(call.caller.name);
-  claim.request.queue = optional_string(body, "queue").value_or(call.shared.settings.defaults.queue);
+/// The fields a claim shares with a round; limit from min_limit up, 1 when not given.
+ClaimRequest parse_claim_request(const Json& body, const Call& call, std::int64_t min_limit) {
+  ClaimRequest request;
+  request.worker = optional_string(body, "worker").value_or(call.caller.name);
+  request.queue = optional_string(body, "queue").value_or(call.shared.settings.defaults.queue);
   if (auto kinds = body.find("kinds"); kinds != body.end() && !kinds->is_null()) {
     if (!kinds->is_array()) fail(ExitCode::bad_input, "field 'kinds' must be an array of strings");
     for (const auto& kind : *kinds) {
       if (!kind.is_string()) fail(ExitCode::bad_input, "field 'kinds' must be an array of strings");
-      claim.request.kinds.push_back(kind.get<std::string>());
+      request.kinds.push_back(kind.get<std::string>());
     }
   }
-  claim.request.limit = optional_integer(body, "limit", 1, 100'000).value_or(1);
-  if (auto lease = body.find("lease"); lease != body.end()) claim.request.lease_ms = parse_duration_json(*lease);
+  request.limit = optional_integer(body, "limit", min_limit, 100'000).value_or(1);
+  if (auto lease = body.find("lease"); lease != body.end()) request.lease_ms = parse_duration_json(*lease);
+  return request;
+}
+
+ClaimCall parse_claim(const Call& call) {
+  Json body = parse_json_object_body(call.request.body);
+  reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "wait"});
+  ClaimCall claim;
+  claim.request = parse_claim_request(body, call, 1);
   if (auto wait = body.find("wait"); wait != body.end() && !wait->is_null())
     claim.wait_ms = std::min(parse_duration_json(*wait), call.shared.settings.max_wait_ms);
   return claim;
@@ -141,10 +152,53 @@ void lease_action(Call& call) {
   call.reply_json(200, apply_lease_action(queue, call.match(2), lease, body).to_json());
 }
 
+/// The reports of a round, each with the token it names. A result that asks for
+/// follow-ups gets its job as stored (the children take its labels and chain); the
+/// others need only the id, which spares a read per report. An unknown id is left to
+/// the ack to refuse.
+std::vector<WorkReport> parse_reports(const Json& body, JobQueue& queue) {
+  std::vector<WorkReport> reports;
+  auto lines = body.find("reports");
+  if (lines == body.end() || lines->is_null()) return reports;
+  if (!lines->is_array()) fail(ExitCode::bad_input, "field 'reports' must be an array of reports");
+  for (std::size_t index = 0; index < lines->size(); ++index) {
+    ReportLine line;
+    try {
+      line = report_from_json((*lines)[index]);
+    } catch (const Error& error) {
+      fail(ExitCode::bad_input, "reports[" + std::to_string(index) + "]: " + error.what());
+    }
+    Job job;
+    if (line.outcome.kind == RunOutcome::Kind::done && is_lcp_envelope(line.outcome.result))
+      job = queue.find(line.id).value_or(Job{});
+    job.id = line.id;
+    job.lease_token = line.token;
+    reports.push_back({std::move(job), std::move(line.outcome), line.ms});
+  }
+  return reports;
+}
+
+/// POST /v1/work (worker/round_json.hpp): carried out by the StoreBroker a local worker
+/// uses, so that chains, retries and stale reports behave the same.
+void work_round(Call& call) {
+  Json body = parse_json_object_body(call.request.body);
+  reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "reports"});
+  const ClaimRequest claim = parse_claim_request(body, call, 0);
+  JobQueue queue(call.store, call.shared.clock);
+  std::vector<WorkReport> reports = parse_reports(body, queue);
+  StoreBroker broker(call.store, call.shared.clock, {call.shared.settings.chain, call.shared.settings.gates, false});
+  Exchange round = broker.exchange(reports, claim);
+  const EpochMillis now = call.shared.clock.now();
+  for (const auto& job : round.claimed)
+    call.shared.counters.claim_latency.observe(now - std::max(job.run_at, job.created_at));
+  call.reply_json(200, round_to_json(round, now));
+}
+
 }  // namespace
 
 void add_lease_routes(Router& router) {
   router.post("/v1/claim", Scope::work, claim_jobs);
+  router.post("/v1/work", Scope::work, work_round);
   router.post(R"(/v1/jobs/([^/]+)/(ack|fail|extend|release))", Scope::work, lease_action);
 }
 

@@ -96,8 +96,17 @@ std::optional<Scope> parse_scope(std::string_view word) {
   return std::nullopt;
 }
 
-bool Scopes::allows(Scope scope) const {
-  return (bits & static_cast<unsigned>(Scope::admin)) != 0 || (bits & static_cast<unsigned>(scope)) != 0;
+bool Scopes::allows(Scopes wanted) const {
+  return (bits & static_cast<unsigned>(Scope::admin)) != 0 || (bits & wanted.bits) != 0;
+}
+
+std::string Scopes::describe() const {
+  std::string text;
+  for (Scope scope : {Scope::submit, Scope::work, Scope::read, Scope::admin, Scope::replicate}) {
+    if ((bits & static_cast<unsigned>(scope)) == 0) continue;
+    text += (text.empty() ? "'" : " or '") + std::string(to_string(scope)) + "'";
+  }
+  return text;
 }
 
 TokenSet TokenSet::parse(std::string_view text, const std::string& source) {

@@ -21,11 +21,19 @@ std::string_view to_string(Scope scope);
 /// nullopt for a word that names no scope.
 std::optional<Scope> parse_scope(std::string_view word);
 
-/// A set of scopes as bits; admin holds every scope.
+/// A set of scopes as bits; admin holds every scope. A route names the scopes any of
+/// which admits a caller (the event stream: read or work).
 struct Scopes {
   unsigned bits = 0;
-  bool allows(Scope scope) const;
-  static Scopes all() { return {31}; }
+  constexpr Scopes() = default;
+  constexpr explicit Scopes(unsigned set) : bits(set) {}
+  constexpr Scopes(Scope scope) : bits(static_cast<unsigned>(scope)) {}  // NOLINT: one scope is a set
+  constexpr Scopes operator|(Scopes other) const { return Scopes(bits | other.bits); }
+  /// True when the caller holds admin or any of wanted.
+  bool allows(Scopes wanted) const;
+  /// "'read' or 'work'", for a message.
+  std::string describe() const;
+  static Scopes all() { return Scopes(31); }
 };
 
 struct TokenEntry {

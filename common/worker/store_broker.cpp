@@ -34,7 +34,8 @@ ChainLimits chain_limits(const Config& config, std::optional<std::int64_t> max_d
 }
 
 StoreBroker::StoreBroker(Store& store, const Clock& clock, StoreBrokerOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)), queue_(store, clock), gates_(options_.gates) {
+    : store_(store), clock_(clock), options_(std::move(options)), queue_(store, clock) {
+  if (!options_.gates) fail(ExitCode::usage, "a worker needs admission gates for its follow-ups");
   require_ledger_writer();
 }
 

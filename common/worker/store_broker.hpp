@@ -18,8 +18,8 @@ namespace sheratan {
 
 struct StoreBrokerOptions {
   ChainLimits chain;
-  GatePolicy gates = GatePolicy::defaults();  // follow-ups pass the admission gates
-  bool hold_cost = false;                     // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
+  std::shared_ptr<const Gates> gates;  // follow-ups pass the admission gates
+  bool hold_cost = false;              // hold a job's cost at claim, post it at ack (ledger/job_cost.hpp)
 };
 
 /// Chain limits from flags, else the config's worker.max_chain_depth and
@@ -67,7 +67,6 @@ class StoreBroker final : public JobBroker {
   const Clock& clock_;
   StoreBrokerOptions options_;
   JobQueue queue_;
-  Gates gates_;
   std::deque<Job> refused_jobs_;  // claimed, but their cost could not be held: until the next round
 };
 

@@ -18,7 +18,7 @@ std::vector<WorkEvent> StoreBroker::apply_reports(std::vector<WorkReport>& batch
     Json result = report.outcome.result;
     Json record;
     try {
-      record = apply_chain(queue_, report.job, result, options_.chain, gates_, now);
+      record = apply_chain(queue_, report.job, result, options_.chain, *options_.gates, now);
     } catch (const Error& error) {
       if (error.code() == ExitCode::unavailable) throw;
       // A follow-up the queue refuses (an idempotency collision) ends the chain, not the job.

@@ -14,7 +14,14 @@ void Worker::print_events(std::vector<WorkEvent>& printed) {
 }
 
 void Worker::retry_reports_later(std::vector<WorkReport> batch, const std::string& why) {
-  print_warning(why + " (reporting again in 1s)");
+  if (released_all_ && !batch.empty()) {
+    // Stopping, and past the grace period: a worker that cannot report must still end.
+    // The results are lost, not the jobs: their leases run out and they run again.
+    print_warning(why + ": " + std::to_string(batch.size()) +
+                  " result(s) not reported; their jobs run again when their leases run out");
+    return;
+  }
+  print_warning(why + (batch.empty() ? " (trying again in 1s)" : " (reporting again in 1s)"));
   // These finished first: they go first next time.
   for (auto& report : reports_)
     batch.push_back(std::move(report));
@@ -28,11 +35,9 @@ void Worker::flush_reports() {
   if (reports_.empty()) return;
   std::vector<WorkReport> batch = std::move(reports_);
   reports_.clear();
-  ClaimRequest report_only;
-  report_only.limit = 0;
   Exchange round;
   try {
-    round = broker_.exchange(batch, report_only);
+    round = broker_.exchange(batch, claim_request(0));
   } catch (const Error& error) {
     if (error.code() != ExitCode::unavailable) throw;
     retry_reports_later(std::move(batch), error.what());

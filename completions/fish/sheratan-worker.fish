@@ -18,6 +18,7 @@ complete -c sheratan-worker -l max-chain-depth -x -d 'Deepest follow-up of a cha
 complete -c sheratan-worker -l max-chain-jobs -x -d 'Follow-ups one chain may enqueue'
 complete -c sheratan-worker -l hold-cost -d 'Hold a job cost at claim, post it at ack'
 complete -c sheratan-worker -l identity -r -F -d 'Key file to sign heartbeats with'
+complete -c sheratan-worker -l server -x -d 'work jobs from this sheratan-serve instead of the store'
 complete -c sheratan-worker -l heartbeat-to -x -d 'sheratan-serve URL to send heartbeats to'
 complete -c sheratan-worker -l token-file -r -F -d 'File with the bearer token'
 complete -c sheratan-worker -l heartbeat-every -x -d 'Time between heartbeats'

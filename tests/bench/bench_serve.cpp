@@ -206,6 +206,27 @@ std::vector<int> open_event_streams(int port, int count) {
   return fds;
 }
 
+/// Jobs per second of `sheratan-worker --drain --concurrency 4` over `jobs` noop jobs:
+/// on the store at db, or through the server at url when one is given.
+double worker_drain_rate(const std::string& worker, const fs::path& db, int jobs, const std::string& url) {
+  std::vector<std::string> args{worker, "--drain", "--quiet", "--concurrency", "4"};
+  if (url.empty()) {
+    push_jobs(db, "noop", jobs);
+    args.insert(args.end(), {"--db", db.string()});
+  } else {
+    args.insert(args.end(), {"--server", url});
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (wait_child(spawn(args, nullptr, nullptr)) != 0) std::fprintf(stderr, "bench-serve: the worker failed\n");
+  const double seconds = seconds_since(start);
+  if (done_jobs(db) != jobs) {
+    std::fprintf(stderr, "bench-serve: only %lld of %d jobs done; no figure\n", static_cast<long long>(done_jobs(db)),
+                 jobs);
+    return 0;
+  }
+  return jobs / seconds;
+}
+
 std::string job_lines(int count) {
   std::string body;
   for (int i = 0; i < count; ++i)
@@ -221,6 +242,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string tool = fs::absolute(fs::path(argv[1]) / "sheratan-serve").string();
+  const std::string worker = fs::absolute(fs::path(argv[1]) / "sheratan-worker").string();
   const fs::path dir = argv[2];
   fs::create_directories(dir);
   // The posted jobs are of kind "bench", which admission gate G2 admits only when named;
@@ -261,6 +283,20 @@ int main(int argc, char** argv) {
   report("POST /v1/jobs, 1 job per request", fmt(one.rate(), "jobs/s"), fmt(local / one.rate(), "× slower than local"),
          "≤ 2× of local");
   stop_server(pid);
+
+  // A remote worker against a local one, both --concurrency 4 on noop jobs: what the
+  // HTTP rounds (one POST /v1/work per batch of results and claims) cost.
+  const int work = 20'000;
+  const double local_worker = worker_drain_rate(worker, dir / "local-work.db", work, "");
+  push_jobs(dir / "remote-work.db", "noop", work);
+  auto [work_pid, work_port] = start_server(tool, dir / "remote-work.db");
+  const double remote_worker =
+      worker_drain_rate(worker, dir / "remote-work.db", work, "http://127.0.0.1:" + std::to_string(work_port));
+  stop_server(work_pid);
+  if (local_worker <= 0 || remote_worker <= 0) return 1;
+  report("local worker --drain, 20,000 noop jobs, -c 4", fmt(local_worker, "jobs/s"), "baseline", "");
+  report("remote worker --server, loopback, the same", fmt(remote_worker, "jobs/s"),
+         fmt(remote_worker / local_worker, "× the local worker"), "≥ 0.5×");
 
   // Idle clients: each open event stream holds one server thread, blocked on the
   // change feed; they must cost the other requests nothing.

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/timestamp.hpp"
+#include "queue/queue.hpp"
 #include "store/store.hpp"
 
 extern char** environ;
@@ -68,6 +70,38 @@ inline std::unique_ptr<Store> fresh_store(const fs::path& path) {
   StoreOptions options;
   options.path = path;
   return Store::open(options);
+}
+
+/// A fresh store at db holding `jobs` ready jobs of `kind`.
+inline void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
+  auto store = fresh_store(db);
+  SystemClock clock;
+  JobQueue queue(*store, clock);
+  std::vector<PushItem> batch;
+  for (int i = 0; i < jobs; ++i) {
+    JobSpec spec;
+    spec.kind = kind;
+    spec.queue = "default";
+    spec.params = Json{{"n", i}};
+    batch.push_back({spec, 0});
+    if (batch.size() == 50'000 || i + 1 == jobs) {
+      queue.push(batch, std::nullopt);
+      batch.clear();
+    }
+  }
+}
+
+/// How many jobs of the store at db are done.
+inline std::int64_t done_jobs(const fs::path& db) {
+  StoreOptions options;
+  options.path = db;
+  auto store = Store::open(options);
+  std::int64_t count = 0;
+  store->read([&] {
+    auto select = store->use("SELECT count(*) FROM jobs WHERE status = 'done'");
+    if (select.step()) count = select.integer(0);
+  });
+  return count;
 }
 
 /// The raw SQLite limit on this disk that write rates are held against: single-row

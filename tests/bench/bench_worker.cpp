@@ -20,36 +20,6 @@ using namespace sheratan::bench;
 
 namespace {
 
-void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
-  auto store = fresh_store(db);
-  SystemClock clock;
-  JobQueue queue(*store, clock);
-  std::vector<PushItem> batch;
-  for (int i = 0; i < jobs; ++i) {
-    JobSpec spec;
-    spec.kind = kind;
-    spec.queue = "default";
-    spec.params = Json{{"n", i}};
-    batch.push_back({spec, 0});
-    if (batch.size() == 50'000 || i + 1 == jobs) {
-      queue.push(batch, std::nullopt);
-      batch.clear();
-    }
-  }
-}
-
-std::int64_t done_jobs(const fs::path& db) {
-  StoreOptions options;
-  options.path = db;
-  auto store = Store::open(options);
-  std::int64_t count = 0;
-  store->read([&] {
-    auto select = store->use("SELECT count(*) FROM jobs WHERE status = 'done'");
-    if (select.step()) count = select.integer(0);
-  });
-  return count;
-}
-
 /// Jobs per second of one `sheratan-worker --drain` over `jobs` jobs of `kind`.
 double drain_rate(const std::string& worker, const fs::path& db, const std::string& kind, int jobs,
                   const std::vector<std::string>& extra) {

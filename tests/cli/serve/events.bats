@@ -87,14 +87,16 @@ has_events() { [ "$(events "$1" "$2" | wc -l)" -ge "$3" ]; }
   assert_error 400 bad_request "'x'"
 }
 
-@test "a stream needs the read scope" {
+@test "a stream needs the read or the work scope (a remote worker is woken by it)" {
   write_tokens
+  echo "pusher submit pusher-token-0123456789abcdef" >>"$dir/tokens"
   start_server --tokens "$dir/tokens"
   api GET /v1/events
   assert_error 401 unauthorized
-  api GET /v1/events -H "Authorization: Bearer $TOKEN_WORK"
-  assert_error 403 forbidden
+  api GET /v1/events -H "Authorization: Bearer pusher-token-0123456789abcdef"
+  assert_error 403 forbidden "lacks scope 'work' or 'read'"
   stream_to "$dir/ev" "" -H "Authorization: Bearer $TOKEN_SUBMIT"
+  stream_to "$dir/ev-work" "" -H "Authorization: Bearer $TOKEN_WORK"
 }
 
 @test "open streams end when the server is stopped" {

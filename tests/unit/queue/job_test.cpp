@@ -1,5 +1,5 @@
 // Unit tests for common/queue/job: parse_job_spec, parse_priority, statuses,
-// JobSpec::payload, Job::to_json and JobEvent::to_json.
+// JobSpec::payload, Job::to_json, job_from_json and JobEvent::to_json.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -374,6 +374,40 @@ TEST_CASE("Job::to_json writes the documented fields", "[queue][job]") {
     CHECK(out["cost"].is_null());
     CHECK(out["idempotency_key"].is_null());
   }
+}
+
+TEST_CASE("job_from_json reads back what Job::to_json writes", "[queue][job]") {
+  Job job;
+  job.id = "0190a000-0000-7000-8000-000000000004";
+  job.spec = parse(R"({"kind":"build","params":{"x":[1,2]},"queue":"ci","priority":"low","labels":{"payer":"p"},
+                       "idempotency_key":"k2","max_attempts":3,"timeout":"2m","backoff":"250ms",
+                       "backoff_max":"10m","cost":"0.0001","depends_on":["a","b"]})");
+  job.status = JobStatus::leased;
+  job.run_at = 5'000;
+  job.created_at = 1'000;
+  job.updated_at = 6'000;
+  job.attempts = 1;
+  job.worker = "remote-1";
+  job.lease_token = "lease-7";
+  job.lease_until = 65'000;
+  job.error = "timeout";
+  job.source = sheratan::JobSource::api;
+  const Json line = job.to_json();
+  const Job back = sheratan::job_from_json(line);
+  CHECK(back.to_json() == line);
+  CHECK(back.spec.timeout_ms == 120'000);
+  CHECK(back.spec.cost == job.spec.cost);
+  CHECK(back.lease_token == "lease-7");
+  CHECK(back.lease_until == 65'000);
+
+  Json broken = line;
+  broken.erase("kind");
+  CHECK_THAT(error_of([&] { sheratan::job_from_json(broken); }).what(), Catch::Matchers::Contains("'kind'"));
+  broken = line;
+  broken["attempts"] = "1";
+  const Error error = error_of([&] { sheratan::job_from_json(broken); });
+  CHECK(error.code() == ExitCode::bad_input);
+  CHECK_THAT(error.what(), Catch::Matchers::Contains("'attempts' must be an integer"));
 }
 
 TEST_CASE("JobEvent::to_json writes the event fields", "[queue][job]") {

@@ -1,0 +1,121 @@
+#include "worker/remote_broker.hpp"
+
+#include <algorithm>
+
+#include "cli/error.hpp"
+#include "cli/message.hpp"
+#include "net/event_stream_watch.hpp"
+#include "sheratan_version.hpp"
+#include "worker/round_json.hpp"
+
+namespace sheratan {
+
+namespace {
+
+constexpr std::int64_t kMostClaimed = 100'000;  // sheratan-serve's limit for one claim
+
+std::string user_agent() {
+  return std::string("sheratan-worker/") + kVersion;
+}
+
+HttpSessionOptions session_options(const RemoteBrokerOptions& options) {
+  HttpSessionOptions session;
+  session.token = options.token;
+  session.timeout_ms = options.timeout_ms;
+  session.user_agent = user_agent();
+  return session;
+}
+
+class RemoteChangeWatch final : public ChangeWatch {
+ public:
+  RemoteChangeWatch(uv_loop_t* loop, const std::string& url, const std::optional<std::string>& token,
+                    std::function<void()> on_change)
+      : watch_(loop, url, token, user_agent(), std::move(on_change)) {}
+
+ private:
+  EventStreamWatch watch_;
+};
+
+}  // namespace
+
+RemoteBroker::RemoteBroker(const RemoteBrokerOptions& options, const Clock& clock)
+    : token_(options.token),
+      session_(server_root(options.url, "--server"), "--server", session_options(options)),
+      clock_(clock) {}
+
+Json RemoteBroker::post(const std::string& path, const Json& body) {
+  // Results come from programs and files: a byte that is no UTF-8 is replaced, not fatal.
+  HttpAnswer answer = session_.post(path, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  if (answer.status >= 200 && answer.status < 300) {
+    try {
+      return parse_json_text(answer.body);
+    } catch (const Error& error) {
+      fail(ExitCode::failed, quote(session_.root() + path) + " answered what is not JSON: " + error.what());
+    }
+  }
+  std::string message = quote(session_.root() + path) + " answered HTTP " + std::to_string(answer.status);
+  if (std::string said = server_message(answer.body); !said.empty()) message += ": " + said;
+  if (answer.status == 401 && !token_)
+    message += "; the server needs a token with scope 'work' (--token-file F or SHERATAN_TOKEN)";
+  fail(retry_may_help(answer.status) ? ExitCode::unavailable : ExitCode::failed, message);
+}
+
+Exchange RemoteBroker::exchange(std::vector<WorkReport>& reports, const ClaimRequest& claim) {
+  Json body{{"worker", claim.worker},
+            {"queue", claim.queue},
+            {"kinds", claim.kinds},
+            {"limit", std::min(claim.limit, kMostClaimed)},
+            {"lease", format_duration(claim.lease_ms)},
+            {"reports", Json::array()}};
+  for (const auto& report : reports)
+    body["reports"].push_back(report_to_json(report));
+  Json answer = post("/v1/work", body);
+  try {
+    return round_from_json(answer, reports, clock_.now());
+  } catch (const Error& error) {
+    fail(ExitCode::failed, quote(session_.root() + "/v1/work") + ": " + error.what());
+  }
+}
+
+std::optional<std::set<std::string>> RemoteBroker::on_each_lease(const std::vector<Job*>& jobs, const char* action,
+                                                                 const Json& fields) {
+  std::set<std::string> refused;
+  for (Job* job : jobs) {
+    Json body = fields;
+    body["token"] = job->lease_token.value_or("");
+    const std::string path = "/v1/jobs/" + job->id + "/" + action;
+    try {
+      HttpAnswer answer = session_.post(path, body.dump());
+      if (answer.status == 404 || answer.status == 409) {
+        refused.insert(job->id);  // no longer this worker's
+        continue;
+      }
+      if (answer.status != 200) {
+        std::string said = server_message(answer.body);
+        fail(ExitCode::failed, "HTTP " + std::to_string(answer.status) + (said.empty() ? "" : ": " + said));
+      }
+      Json after = parse_json_text(answer.body);
+      if (auto until = after.find("lease_until"); until != after.end() && until->is_string())
+        job->lease_until = parse_rfc3339(until->get<std::string>());
+    } catch (const Error& error) {
+      print_warning(std::string("cannot ") + action + " leases at " + quote(session_.root()) + ": " + error.what());
+      return std::nullopt;
+    }
+  }
+  return refused;
+}
+
+std::optional<std::set<std::string>> RemoteBroker::extend(const std::vector<Job*>& jobs, Millis lease_ms) {
+  return on_each_lease(jobs, "extend", Json{{"lease", format_duration(lease_ms)}});
+}
+
+std::optional<std::set<std::string>> RemoteBroker::release(const std::vector<Job*>& jobs) {
+  return on_each_lease(jobs, "release", Json::object());
+}
+
+std::unique_ptr<ChangeWatch> RemoteBroker::watch(uv_loop_t* loop, std::function<void()> on_change) {
+  return std::make_unique<RemoteChangeWatch>(loop, session_.root() + "/v1/events?types=job,state", token_,
+                                             std::move(on_change));
+}
+
+}  // namespace sheratan

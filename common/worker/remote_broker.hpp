@@ -1,0 +1,48 @@
+#pragma once
+// The worker's broker behind sheratan-serve (sheratan-worker --server URL): each round
+// is one POST /v1/work, which the server carries out with the StoreBroker a local
+// worker uses (reports and the next claim in one commit, chains, retries); leases are
+// extended and released with POST /v1/jobs/{id}/extend|release; the server's event
+// stream (GET /v1/events) wakes the worker as the store watch wakes a local one.
+// Requests are made one after another on one kept-alive connection. A server out of
+// reach is Error(unavailable): the worker keeps its results and reports them again.
+
+#include <optional>
+#include <string>
+
+#include "cli/timestamp.hpp"
+#include "net/http_session.hpp"
+#include "worker/job_broker.hpp"
+
+namespace sheratan {
+
+struct RemoteBrokerOptions {
+  std::string url;                   // the server's root, as given to --server
+  std::optional<std::string> token;  // bearer token with scope work
+  Millis timeout_ms = 30'000;        // for each request
+};
+
+class RemoteBroker final : public JobBroker {
+ public:
+  /// Throws Error(usage) for a URL that cannot name a server.
+  RemoteBroker(const RemoteBrokerOptions& options, const Clock& clock);
+
+  Exchange exchange(std::vector<WorkReport>& reports, const ClaimRequest& claim) override;
+  std::optional<std::set<std::string>> extend(const std::vector<Job*>& jobs, Millis lease_ms) override;
+  std::optional<std::set<std::string>> release(const std::vector<Job*>& jobs) override;
+  std::unique_ptr<ChangeWatch> watch(uv_loop_t* loop, std::function<void()> on_change) override;
+
+ private:
+  /// POSTs body; the answer of a 2xx status. Other answers throw: Error(unavailable)
+  /// when asking again may help (429, 5xx), else Error(failed) with the server's message.
+  Json post(const std::string& path, const Json& body);
+  /// Sends action for each lease; ids answered 404 or 409 are refused.
+  std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs, const char* action,
+                                                     const Json& fields);
+
+  std::optional<std::string> token_;
+  HttpSession session_;
+  const Clock& clock_;
+};
+
+}  // namespace sheratan
