@@ -53,6 +53,24 @@ events_of() { jq -r "select(.job == \"$1\") | .event" "$dir/events" | tr '\n' ' 
   assert_json '.event == "stopped" and .claimed == 4' "$(tail -1 "$dir/events")"
 }
 
+@test "4 remote workers drain 2,000 jobs at once: each job done exactly once, by one of them" {
+  start_secured_server
+  seq 1 2000 | jq -c '{kind:"step",params:{reply:{n:.}}}' | q push >/dev/null
+  pids=()
+  for w in 1 2 3 4; do
+    bg_start "$dir/events-$w" remote --drain --id "remote-$w" --concurrency 4
+    pids+=("$bg_pid")
+  done
+  for pid in "${pids[@]}"; do
+    wait_exit "$pid" 120
+    assert_equal "$bg_status" 0
+  done
+  assert_equal "$(q ls --status done --json | wc -l)" 2000
+  assert_equal "$(cat "$dir"/events-* | jq -r 'select(.event == "done") | .job' | sort | uniq -d | wc -l)" 0
+  assert_equal "$(cat "$dir"/events-* | jq -r 'select(.event == "done") | .job' | wc -l)" 2000
+  assert_equal "$(q ls --status done --json | jq -r .attempts | sort -u)" 1
+}
+
 @test "a failed run is retried after the job's backoff (the server's due time wakes it), then dead" {
   start_secured_server
   id=$(q push step -p '{"fail":true}' --max-attempts 2 --backoff 300ms | jq -r .id)
