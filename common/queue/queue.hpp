@@ -112,7 +112,7 @@ class JobQueue {
   /// Lease operations; each throws Error(conflict) for a wrong or expired token and
   /// Error(failed) when the job does not exist.
   Job ack(const LeaseRef& lease, const Json& result);
-  /// Acks many jobs in one transaction (one short UPDATE per job); all or nothing.
+  /// Acks many jobs in one transaction (a few UPDATEs for the batch); all or nothing.
   /// Returns the jobs in request order.
   std::vector<Job> ack_all(const std::vector<AckRequest>& acks);
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);

@@ -51,17 +51,22 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
         jobs.push_back(read_job(select));
     }
     // In claim order already: priority, then age.
+    const EpochMillis lease_until = now + request.lease_ms;
     for (auto& job : jobs) {
       job.status = JobStatus::leased;
       job.attempts += 1;
       job.worker = request.worker;
       job.lease_token = new_random_token();
-      job.lease_until = now + request.lease_ms;
+      job.lease_until = lease_until;
       job.updated_at = now;
-      auto lease = store_.use(sql::kLease);
-      lease.bind(1, job.seq).bind_static(2, *job.worker).bind_static(3, *job.lease_token);
-      lease.bind(4, *job.lease_until).bind(5, now).run();
     }
+    static const RowShapes lease = row_shapes(sql::lease_rows);
+    run_in_chunks(
+        store_, jobs, [&](std::size_t shape) -> const std::string& { return lease[shape]; },
+        [&](Statement& update) { update.bind_static(1, request.worker).bind(2, lease_until).bind(3, now); },
+        [&](Statement& update, int i, const Job& job) {
+          update.bind(4 + 2 * i, job.seq).bind_static(5 + 2 * i, *job.lease_token);
+        });
     insert_rows(
         store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
         [&](Statement& insert, int base, const Job& job) {
@@ -235,8 +240,6 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
           job.updated_at = now;
           job.lease_until.reset();
           job.error.reset();
-          auto update = store_.use(sql::kMarkDone);
-          update.bind(1, job.seq).bind_static(2, *job.result).bind_static(3, *job.result_hash).bind(4, now).run();
           done.push_back(&job);
           holder.status = "done";  // a second ack of it in this batch is a repeat
           holder.result_hash = hash;
@@ -247,6 +250,14 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
         throw Error(error.code(), at_line(ack.line, error.what()));
       }
     }
+    static const RowShapes mark_done = row_shapes(sql::done_rows);
+    run_in_chunks(
+        store_, done, [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
+        [&](Statement& update) { update.bind(1, now); },
+        [&](Statement& update, int i, const Job* job) {
+          update.bind(2 + 3 * i, job->seq).bind_static(3 + 3 * i, *job->result);
+          update.bind_static(4 + 3 * i, *job->result_hash);
+        });
     insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
                 [&](Statement& insert, int base, const Job* job) {
                   insert.bind(base + 1, job->seq).bind(base + 2, now);
