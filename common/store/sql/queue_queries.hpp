@@ -14,14 +14,17 @@ namespace sheratan::sql {
 inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
 
 // Pushes insert many rows per statement: executing one statement per job cost more
-// than the rows themselves. Values bind in column order, row after row.
+// than the rows themselves. Values bind in column order, row after row. OR FAIL: a
+// statement that writes many rows and may abort keeps a statement journal (a copy of
+// each page it touches) to undo its own rows; the batch is checked before (keys,
+// dependencies), and a failure throws and rolls the whole transaction back anyway.
 inline constexpr std::string_view kInsertJobPrefix =
-    "INSERT INTO jobs (seq, id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
+    "INSERT OR FAIL INTO jobs (seq, id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
     "updated_at, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, "
     "idempotency_key, spec_hash, cost, source, gate_report) VALUES ";
 inline constexpr int kInsertJobColumns = 23;
 inline constexpr std::string_view kInsertEventPrefix =
-    "INSERT INTO job_events (job_seq, ts, from_status, to_status, worker, detail) VALUES ";
+    "INSERT OR FAIL INTO job_events (job_seq, ts, from_status, to_status, worker, detail) VALUES ";
 inline constexpr int kInsertEventColumns = 6;
 
 /// prefix followed by `rows` groups of `columns` placeholders.
