@@ -27,27 +27,36 @@ RowShapes row_shapes(Text text_for_rows) {
   return shapes;
 }
 
-// Runs a statement over rows in chunks of kRowsPerInsert rows, and the rest in chunks
-// of the powers of two below it: 100 rows take three statements (64, 32, 4), not 37,
-// and only seven statement shapes are ever prepared per statement. text(shape) gives
-// the text for 2^shape rows; bind_shared(statement) binds what every chunk shares and
+// Splits `count` rows into chunks of kRowsPerInsert rows, and the rest into chunks of
+// the powers of two below it: 100 rows take three statements (64, 32, 4), not 37, and
+// only seven statement shapes are ever prepared per statement. Calls
+// chunk(first row, rows, shape) with rows = 2^shape.
+template <typename Chunk>
+inline void for_each_chunk(std::size_t count, Chunk chunk) {
+  std::size_t at = 0;
+  while (at < count) {
+    std::size_t rows = kRowsPerInsert, shape = kRowShapes - 1;
+    while (rows > count - at) {
+      rows /= 2;
+      --shape;
+    }
+    chunk(at, rows, shape);
+    at += rows;
+  }
+}
+
+// Runs a statement over rows in chunks (see for_each_chunk). text(shape) gives the text
+// for 2^shape rows; bind_shared(statement) binds what every chunk shares and
 // bind_row(statement, i, row) the i-th row of a chunk.
 template <typename Row, typename Text, typename Shared, typename Bind>
 inline void run_in_chunks(Store& store, const std::vector<Row>& rows, Text text, Shared bind_shared, Bind bind_row) {
-  std::size_t at = 0;
-  while (at < rows.size()) {
-    std::size_t chunk = kRowsPerInsert, shape = kRowShapes - 1;
-    while (chunk > rows.size() - at) {
-      chunk /= 2;
-      --shape;
-    }
+  for_each_chunk(rows.size(), [&](std::size_t at, std::size_t chunk, std::size_t shape) {
     auto statement = store.use(text(shape));
     bind_shared(statement);
     for (std::size_t i = 0; i < chunk; ++i)
       bind_row(statement, static_cast<int>(i), rows[at + i]);
     statement.run();
-    at += chunk;
-  }
+  });
 }
 
 // Inserts rows with multi-row INSERTs (see run_in_chunks); bind_row(insert, base, row)

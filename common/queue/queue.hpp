@@ -164,7 +164,6 @@ class JobQueue {
   };
   LeaseHolder lease_holder(const LeaseRef& lease);
   static LeaseHolder read_lease_holder(const Statement& row);
-  static LeaseHolder lease_holder_of(const Job& job);
   Job job_by_seq(std::int64_t seq);
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
   void promote_due(EpochMillis now, std::int64_t limit);

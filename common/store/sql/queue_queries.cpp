@@ -41,6 +41,13 @@ std::string seq_in(std::size_t rows, int first, int stride) {
 
 }  // namespace
 
+std::string jobs_by_ids(std::size_t rows) {
+  std::string text = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE id IN (";
+  for (std::size_t row = 0; row < rows; ++row)
+    text += (row ? ", ?" : "?") + std::to_string(row + 1);
+  return text + ")";
+}
+
 std::string lease_rows(std::size_t rows) {
   return "UPDATE OR FAIL jobs SET status = 'leased', attempts = attempts + 1, worker = ?1, lease_until = ?2, "
          "updated_at = ?3, lease_token = " +
@@ -48,7 +55,8 @@ std::string lease_rows(std::size_t rows) {
 }
 
 std::string done_rows(std::size_t rows) {
-  return "UPDATE OR FAIL jobs SET status = 'done', finished_at = ?1, updated_at = ?1, lease_until = NULL, error = NULL, "
+  return "UPDATE OR FAIL jobs SET status = 'done', finished_at = ?1, updated_at = ?1, lease_until = NULL, error = "
+         "NULL, "
          "result = " +
          case_by_seq(rows, 2, 3, 1) + ", result_hash = " + case_by_seq(rows, 2, 3, 2) + " WHERE " + seq_in(rows, 2, 3);
 }
