@@ -131,10 +131,11 @@ void run_push(ToolContext& context, const PushFlags& flags) {
         printer.print(record);
         continue;
       }
-      // The hot path of a bulk push: ids, statuses and verdicts need no escaping.
-      out += R"({"id":")" + outcome.id + R"(","status":")" + std::string(to_string(outcome.status)) +
-             R"(","duplicate":)" + (outcome.duplicate ? "true" : "false") + R"(,"verdict":")" +
-             std::string(to_string(verdicts[i])) + "\"}\n";
+      // The hot path of a bulk push: ids, statuses and verdicts need no escaping. Appended
+      // piece by piece: a chain of operator+ made a temporary string per piece.
+      out.append(R"({"id":")").append(outcome.id).append(R"(","status":")").append(to_string(outcome.status));
+      out.append(R"(","duplicate":)").append(outcome.duplicate ? "true" : "false").append(R"(,"verdict":")");
+      out.append(to_string(verdicts[i])).append("\"}\n");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();

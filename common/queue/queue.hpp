@@ -112,7 +112,7 @@ class JobQueue {
   /// Lease operations; each throws Error(conflict) for a wrong or expired token and
   /// Error(failed) when the job does not exist.
   Job ack(const LeaseRef& lease, const Json& result);
-  /// Acks many jobs in one transaction (one short UPDATE per job); all or nothing.
+  /// Acks many jobs in one transaction (a few UPDATEs for the batch); all or nothing.
   /// Returns the jobs in request order.
   std::vector<Job> ack_all(const std::vector<AckRequest>& acks);
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);
@@ -164,7 +164,6 @@ class JobQueue {
   };
   LeaseHolder lease_holder(const LeaseRef& lease);
   static LeaseHolder read_lease_holder(const Statement& row);
-  static LeaseHolder lease_holder_of(const Job& job);
   Job job_by_seq(std::int64_t seq);
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
   void promote_due(EpochMillis now, std::int64_t limit);

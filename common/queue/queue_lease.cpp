@@ -17,6 +17,18 @@ namespace {
 // a long outage; what is left is picked up by the next claim or by `reap`.
 constexpr std::int64_t kHousekeepingBatch = 1000;
 
+// Throws Error(conflict) unless the job is leased, to this token, until later than now.
+void require_live(std::string_view status, std::string_view token, EpochMillis lease_until, const LeaseRef& lease,
+                  EpochMillis now) {
+  if (status != "leased")
+    sheratan::fail(ExitCode::conflict,
+                   "job " + quote(lease.id) + " is " + std::string(status) + ", not leased: the lease token is stale");
+  if (token != lease.token)
+    sheratan::fail(ExitCode::conflict,
+                   "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
+  if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
+}
+
 // Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
 Job update_returning_job(Statement&& update) {
   update.step();
@@ -51,17 +63,22 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
         jobs.push_back(read_job(select));
     }
     // In claim order already: priority, then age.
+    const EpochMillis lease_until = now + request.lease_ms;
     for (auto& job : jobs) {
       job.status = JobStatus::leased;
       job.attempts += 1;
       job.worker = request.worker;
       job.lease_token = new_random_token();
-      job.lease_until = now + request.lease_ms;
+      job.lease_until = lease_until;
       job.updated_at = now;
-      auto lease = store_.use(sql::kLease);
-      lease.bind(1, job.seq).bind_static(2, *job.worker).bind_static(3, *job.lease_token);
-      lease.bind(4, *job.lease_until).bind(5, now).run();
     }
+    static const RowShapes lease = row_shapes(sql::lease_rows);
+    run_in_chunks(
+        store_, jobs, [&](std::size_t shape) -> const std::string& { return lease[shape]; },
+        [&](Statement& update) { update.bind_static(1, request.worker).bind(2, lease_until).bind(3, now); },
+        [&](Statement& update, int i, const Job& job) {
+          update.bind(4 + 2 * i, job.seq).bind_static(5 + 2 * i, *job.lease_token);
+        });
     insert_rows(
         store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
         [&](Statement& insert, int base, const Job& job) {
@@ -146,21 +163,6 @@ JobQueue::LeaseHolder JobQueue::read_lease_holder(const Statement& row) {
   return holder;
 }
 
-JobQueue::LeaseHolder JobQueue::lease_holder_of(const Job& job) {
-  LeaseHolder holder;
-  holder.seq = job.seq;
-  holder.status = to_string(job.status);
-  holder.token = job.lease_token.value_or("");
-  holder.lease_until = job.lease_until.value_or(0);
-  holder.attempts = job.attempts;
-  holder.max_attempts = job.spec.max_attempts;
-  holder.backoff_ms = job.spec.backoff_ms;
-  holder.backoff_max_ms = job.spec.backoff_max_ms;
-  holder.worker = job.worker;
-  holder.result_hash = job.result_hash.value_or("");
-  return holder;
-}
-
 JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
   auto row = store_.use(sql::kLeaseHolder);
   row.bind(1, lease.id);
@@ -169,13 +171,7 @@ JobQueue::LeaseHolder JobQueue::lease_holder(const LeaseRef& lease) {
 }
 
 void JobQueue::LeaseHolder::require_live(const LeaseRef& lease, EpochMillis now) const {
-  if (status != "leased")
-    sheratan::fail(ExitCode::conflict,
-                   "job " + quote(lease.id) + " is " + status + ", not leased: the lease token is stale");
-  if (token != lease.token)
-    sheratan::fail(ExitCode::conflict,
-                   "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
-  if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
+  sheratan::require_live(status, token, lease_until, lease, now);
 }
 
 Job JobQueue::job_by_seq(std::int64_t seq) {
@@ -192,61 +188,74 @@ Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
 std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
+    // Each job the batch names, read once however often it is named. `held` never
+    // grows past acks.size() (reserved), so pointers and views into it stay valid.
     struct Held {
-      LeaseHolder holder;
       Job job;
+      std::size_t named = 0;  // acks of the batch that name it
     };
-    std::unordered_map<std::string, Held> held;  // by job id
-    {
-      Json ids = Json::array();
-      for (const auto& ack : acks)
-        ids.push_back(ack.lease.id);
-      auto select = store_.use(sql::kJobsByIds);
-      select.bind(1, ids.dump());
+    std::vector<Held> held;
+    held.reserve(acks.size());
+    std::unordered_map<std::string_view, Held*> by_id;
+    by_id.reserve(acks.size());
+    static const RowShapes by_ids = row_shapes(sql::jobs_by_ids);
+    for_each_chunk(acks.size(), [&](std::size_t at, std::size_t rows, std::size_t shape) {
+      auto select = store_.use(by_ids[shape]);
+      for (std::size_t i = 0; i < rows; ++i)
+        select.bind_static(static_cast<int>(i) + 1, acks[at + i].lease.id);
       while (select.step()) {
-        Job job = read_job(select);
-        std::string id = job.id;
-        LeaseHolder holder = lease_holder_of(job);
-        held.emplace(std::move(id), Held{std::move(holder), std::move(job)});
+        auto id = select.text_view(1);
+        if (by_id.contains(id)) continue;  // named in an earlier chunk too
+        Held& entry = held.emplace_back(Held{read_job(select), 0});
+        by_id.emplace(entry.job.id, &entry);
       }
-    }
+    });
     std::vector<const Job*> done;
-    std::vector<const Job*> order;  // the job each ack ends as
+    std::vector<Held*> order;  // the job each ack ends as
+    done.reserve(acks.size());
+    order.reserve(acks.size());
     for (const auto& ack : acks) {
       try {
-        auto found = held.find(ack.lease.id);
-        if (found == held.end()) sheratan::fail(ExitCode::failed, "no job " + quote(ack.lease.id));
-        auto& [holder, job] = found->second;
+        auto found = by_id.find(ack.lease.id);
+        if (found == by_id.end()) sheratan::fail(ExitCode::failed, "no job " + quote(ack.lease.id));
+        Job& job = found->second->job;
+        const std::string_view token = job.lease_token ? std::string_view(*job.lease_token) : std::string_view();
         // The hash is over the canonical form, so that a result re-serialised with
         // other key order or spacing still verifies.
-        const std::string hash = canonical_hash(ack.result);
-        if (holder.status == "done" && holder.token == ack.lease.token) {
+        std::string hash = canonical_hash(ack.result);
+        if (job.status == JobStatus::done && token == ack.lease.token) {
           // A worker whose ack reply was lost sends it again with the same token: the
-          // job is done already, by that very lease. The same result is a no-op.
-          if (holder.result_hash != hash)
+          // job is done already, by that very lease (or by an earlier ack of this
+          // batch). The same result is a no-op.
+          if (job.result_hash.value_or("") != hash)
             sheratan::fail(ExitCode::conflict,
                            "job " + quote(ack.lease.id) + " was already acked with a different result");
         } else {
-          holder.require_live(ack.lease, now);
+          require_live(to_string(job.status), token, job.lease_until.value_or(0), ack.lease, now);
           job.status = JobStatus::done;
           job.result = ack.result.dump();
-          job.result_hash = hash;
+          job.result_hash = std::move(hash);
           job.finished_at = now;
           job.updated_at = now;
           job.lease_until.reset();
           job.error.reset();
-          auto update = store_.use(sql::kMarkDone);
-          update.bind(1, job.seq).bind_static(2, *job.result).bind_static(3, *job.result_hash).bind(4, now).run();
           done.push_back(&job);
-          holder.status = "done";  // a second ack of it in this batch is a repeat
-          holder.result_hash = hash;
         }
-        order.push_back(&job);
+        ++found->second->named;
+        order.push_back(found->second);
       } catch (const Error& error) {
         if (ack.line == 0) throw;
         throw Error(error.code(), at_line(ack.line, error.what()));
       }
     }
+    static const RowShapes mark_done = row_shapes(sql::done_rows);
+    run_in_chunks(
+        store_, done, [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
+        [&](Statement& update) { update.bind(1, now); },
+        [&](Statement& update, int i, const Job* job) {
+          update.bind(2 + 3 * i, job->seq).bind_static(3 + 3 * i, *job->result);
+          update.bind_static(4 + 3 * i, *job->result_hash);
+        });
     insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
                 [&](Statement& insert, int base, const Job* job) {
                   insert.bind(base + 1, job->seq).bind(base + 2, now);
@@ -260,10 +269,15 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
         seqs.push_back(job->seq);
       on_done(seqs, now);
     }
+    // A job named once moves out; one named again is copied until its last ack.
     std::vector<Job> out;
     out.reserve(order.size());
-    for (const Job* job : order)
-      out.push_back(*job);
+    for (Held* entry : order) {
+      if (--entry->named == 0)
+        out.push_back(std::move(entry->job));
+      else
+        out.push_back(entry->job);
+    }
     return out;
   });
 }

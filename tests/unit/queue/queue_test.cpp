@@ -198,6 +198,32 @@ TEST_CASE_METHOD(QueueFixture, "claim and ack return each job exactly as the sto
   CHECK(done.front().id == done.back().id);
 }
 
+TEST_CASE_METHOD(QueueFixture, "a large claim and ack batch changes every job it names", "[queue]") {
+  // More jobs than one chunk of UPDATEs holds, and a remainder; the repeated ack falls
+  // into another chunk of the ack's read than the first.
+  constexpr int kJobs = 100;
+  for (int i = 0; i < kJobs; ++i)
+    push(R"({"kind":"k","params":{"n":)" + std::to_string(i) + "}}");
+  clock.advance(100);
+  auto leased = claim("w1", kJobs + 10, 30'000);
+  REQUIRE(leased.size() == kJobs);
+  for (const auto& job : leased)
+    CHECK(job.to_json() == get(job.id).to_json());
+  std::vector<sheratan::AckRequest> acks;
+  for (const auto& job : leased)
+    acks.push_back({lease(job), Json{{"n", job.spec.params["n"]}}, 0});
+  acks.push_back(acks.front());
+  clock.advance(100);
+  auto done = queue.ack_all(acks);
+  REQUIRE(done.size() == kJobs + 1);
+  for (std::size_t i = 0; i < done.size(); ++i) {
+    CHECK(done[i].id == acks[i].lease.id);
+    CHECK(done[i].status == JobStatus::done);
+    CHECK(done[i].to_json() == get(done[i].id).to_json());
+  }
+  CHECK(event_count() == 3 * kJobs);
+}
+
 TEST_CASE_METHOD(QueueFixture, "a large batch writes every job and its first event", "[queue]") {
   // More rows than one multi-row INSERT holds, and a remainder.
   constexpr int kJobs = 150;
