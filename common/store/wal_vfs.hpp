@@ -1,6 +1,6 @@
 #pragma once
 // The VFS every store is opened with: SQLite's own unix VFS, with two changes to its
-// -wal files.
+// -wal files and one to how its -shm file is reset.
 //
 // SQLite opens the -wal file with SQLITE_OPEN_CREATE, and a file opened that way has
 // its folder fsynced at its first sync, in case the file was just created: in every
@@ -15,6 +15,12 @@
 // invalidating its header rather than by cutting it to 0 bytes, up to 4 MiB: commits
 // then overwrite blocks the file has, and their fdatasync() need not write its size.
 // wal_vfs.cpp says why that is as safe as the truncation.
+//
+// The first process to open a store resets its -shm file (the WAL index) by truncating
+// it to 3 bytes, and SQLite extends it again at once; here it is zeroed in place, which
+// leaves the same bytes without freeing and reallocating its blocks. That goes through
+// the unix VFS's system-call table, so it holds for every SQLite connection of the
+// process, the sqlite3 shell's VFS included.
 
 namespace sheratan {
 

@@ -277,6 +277,40 @@ TEST_CASE("a closing connection truncates a WAL past 4 MiB", "[store]") {
   CHECK(integer_query(*store, "SELECT max(length(x)) FROM t") == 5000000);
 }
 
+TEST_CASE("the first connection to open a store resets a stale -shm index", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto read_file = [](const std::string& file) {
+    std::string bytes(static_cast<std::size_t>(std::filesystem::file_size(file)), '\0');
+    FILE* in = std::fopen(file.c_str(), "rb");
+    REQUIRE(in != nullptr);
+    REQUIRE(std::fread(bytes.data(), 1, bytes.size(), in) == bytes.size());
+    std::fclose(in);
+    return bytes;
+  };
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("CREATE TABLE t (x INTEGER)");
+    store->exec("INSERT INTO t VALUES (1)");
+  }
+  // A valid index of an older WAL: trusted, it would hide the newer frame.
+  const std::string stale = read_file(path + "-shm");
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("INSERT INTO t VALUES (2)");
+  }
+  REQUIRE(read_file(path + "-shm") != stale);
+  {
+    FILE* out = std::fopen((path + "-shm").c_str(), "r+b");
+    REQUIRE(out != nullptr);
+    REQUIRE(std::fwrite(stale.data(), 1, stale.size(), out) == stale.size());
+    std::fclose(out);
+  }
+  auto store = Store::open(options_for(path));
+  CHECK(count_rows(*store) == 2);
+  CHECK(text_pragma(*store, "PRAGMA integrity_check") == "ok");
+}
+
 TEST_CASE("Store::open with create=false refuses a missing path", "[store]") {
   TempDir dir;
   StoreOptions options = options_for(dir.file("absent.db"));
