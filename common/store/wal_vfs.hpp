@@ -19,8 +19,8 @@
 // The first process to open a store resets its -shm file (the WAL index) by truncating
 // it to 3 bytes, and SQLite extends it again at once; here it is zeroed in place, which
 // leaves the same bytes without freeing and reallocating its blocks. That goes through
-// the unix VFS's system-call table, so it holds for every SQLite connection of the
-// process, the sqlite3 shell's VFS included.
+// the unix VFS's system-call table, so it holds for every SQLite connection in the
+// process, on this VFS or on SQLite's own.
 
 namespace sheratan {
 
