@@ -7,7 +7,15 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#if defined(__clang__)
+// glibc's header is written for C (its inline functions return _Bool), which g++
+// accepts in C++ and clang++ does not; bool is the same type to both.
+#define _Bool bool
 #include <sys/platform/x86.h>
+#undef _Bool
+#else
+#include <sys/platform/x86.h>
+#endif
 #define SHERATAN_SHA_NI 1
 #endif
 
