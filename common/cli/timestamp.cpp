@@ -1,8 +1,8 @@
 #include "cli/timestamp.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <ctime>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -19,16 +19,41 @@ std::int64_t monotonic_millis() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+struct UtcTime {
+  std::int64_t year;
+  int month, day, hour, minute, second;
+};
+
+/// The UTC calendar date and time of a second since the epoch, by arithmetic alone
+/// (Howard Hinnant's algorithm, the inverse of days_from_civil below). glibc's gmtime_r
+/// first loads the local time zone, /etc/localtime: seven system calls in every one-shot
+/// command that prints a time.
+UtcTime utc_time(std::int64_t seconds) {
+  const std::int64_t days = (seconds >= 0 ? seconds : seconds - 86'399) / 86'400;
+  const auto in_day = static_cast<int>(seconds - days * 86'400);
+  const std::int64_t z = days + 719'468;
+  const std::int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const std::int64_t of_era = z - era * 146'097;                                                         // [0, 146096]
+  const std::int64_t year_of_era = (of_era - of_era / 1460 + of_era / 36'524 - of_era / 146'096) / 365;  // [0, 399]
+  const std::int64_t day_of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);   // [0, 365]
+  const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;  // [0, 11], from March
+  const auto day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  const auto month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  return {year_of_era + era * 400 + (month <= 2 ? 1 : 0), month, day, in_day / 3600, in_day / 60 % 60, in_day % 60};
+}
+
+}  // namespace
+
 std::string format_rfc3339(EpochMillis ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  int millis = static_cast<int>(ms - static_cast<EpochMillis>(seconds) * 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  const int year = utc.tm_year + 1900;
-  if (year < 0 || year > 9999) {
-    char buffer[96];  // roomy enough for any int year, so the compiler can prove no truncation
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, utc.tm_mon + 1, utc.tm_mday,
-                  utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  const std::int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  const auto millis = static_cast<int>(ms - seconds * 1000);
+  const UtcTime utc = utc_time(seconds);
+  if (utc.year < 0 || utc.year > 9999) {
+    char buffer[128];  // roomy enough for any year, so the compiler can prove no truncation
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(utc.year),
+                  utc.month, utc.day, utc.hour, utc.minute, utc.second, millis);
     return buffer;
   }
   // Every journal entry prints two of these: digits by hand cost a tenth of snprintf.
@@ -37,12 +62,12 @@ std::string format_rfc3339(EpochMillis ms) {
     for (std::size_t i = at + static_cast<std::size_t>(width); i > at; value /= 10)
       out[--i] = static_cast<char>('0' + value % 10);
   };
-  put(0, year, 4);
-  put(5, utc.tm_mon + 1, 2);
-  put(8, utc.tm_mday, 2);
-  put(11, utc.tm_hour, 2);
-  put(14, utc.tm_min, 2);
-  put(17, utc.tm_sec, 2);
+  put(0, static_cast<int>(utc.year), 4);
+  put(5, utc.month, 2);
+  put(8, utc.day, 2);
+  put(11, utc.hour, 2);
+  put(14, utc.minute, 2);
+  put(17, utc.second, 2);
   put(20, millis, 3);
   return out;
 }

@@ -183,8 +183,9 @@ Store::~Store() {
   // The first process to open a store that nobody has open rebuilds the WAL's index
   // by reading every frame (and, not knowing what was checkpointed, never restarts
   // the WAL from its start), so a one-shot tool that leaves a long WAL behind slows
-  // the next start. Past a short length the WAL is checkpointed and truncated here;
-  // without waiting: when a reader holds it, this is a plain checkpoint.
+  // the next start. Past a short length the WAL is checkpointed and emptied here (the
+  // VFS keeps the -wal file's blocks and voids its header: see wal_vfs.hpp); without
+  // waiting: when a reader holds it, this is a plain checkpoint.
   if (wal_frames_ >= kCloseCheckpointFrames) {
     sqlite3_busy_timeout(db_, 0);
     sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);

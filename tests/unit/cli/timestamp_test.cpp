@@ -1,6 +1,8 @@
 // Unit tests for common/cli/timestamp: format_rfc3339, parse_rfc3339 and the clocks.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "cli/error.hpp"
@@ -30,6 +32,21 @@ TEST_CASE("format_rfc3339 writes UTC with milliseconds", "[cli][timestamp]") {
   CHECK(format_rfc3339(951'782'400'000) == "2000-02-29T00:00:00.000Z");  // a leap day
   CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
   CHECK(format_rfc3339(-1'000) == "1969-12-31T23:59:59.000Z");
+}
+
+TEST_CASE("format_rfc3339 agrees with gmtime_r from year 0 to 9999", "[cli][timestamp]") {
+  // Steps of five days and 7,919 s walk every month, leap days and times of day.
+  for (EpochMillis ms = -62'167'219'200'000; ms < 253'402'300'800'000; ms += (5 * 86'400 + 7'919) * 1'000LL + 37) {
+    const std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm utc{};
+    REQUIRE(gmtime_r(&seconds, &utc) != nullptr);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms - seconds * 1000LL));
+    REQUIRE(format_rfc3339(ms) == expected);
+  }
+  CHECK(format_rfc3339(-62'167'219'200'001) == "-001-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(253'402'300'800'000) == "10000-01-01T00:00:00.000Z");
 }
 
 TEST_CASE("parse_rfc3339 reads Z, fractions and offsets", "[cli][timestamp]") {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -206,6 +207,108 @@ TEST_CASE("a migration that fails is named by its number, not quoted whole", "[s
   CHECK_THAT(error.what(), !Catch::Matchers::Contains("CREATE TABLE"));
   RawConnection raw(path);
   CHECK(raw.exec("SELECT 1 FROM state_events") == SQLITE_OK);
+}
+
+namespace {
+
+std::uintmax_t file_size_of(const std::string& path) {
+  return std::filesystem::exists(path) ? std::filesystem::file_size(path) : 0;
+}
+
+std::string first_bytes(const std::string& path, std::size_t count) {
+  std::string bytes(count, '\0');
+  FILE* file = std::fopen(path.c_str(), "rb");
+  REQUIRE(file != nullptr);
+  bytes.resize(std::fread(bytes.data(), 1, count, file));
+  std::fclose(file);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a closing connection empties a long WAL but keeps the -wal file's blocks", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  const std::string wal = path + "-wal";
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("CREATE TABLE t (x INTEGER)");
+    for (int i = 0; i < 40; ++i)  // a frame or more each: past the close checkpoint's 32
+      store->write([&] { store->exec("INSERT INTO t VALUES (1)"); });
+  }
+  // Checkpointed: the header is no longer valid, the length is kept for the next commits.
+  const auto kept = file_size_of(wal);
+  CHECK(kept > 40u * 4096u);
+  CHECK(first_bytes(wal, 32) == std::string(32, '\0'));
+  {
+    auto store = Store::open(options_for(path));
+    CHECK(count_rows(*store) == 40);
+    store->write([&] { store->exec("INSERT INTO t VALUES (2)"); });
+  }
+  CHECK(file_size_of(wal) == kept);  // overwritten from its start, not appended to
+  CHECK(first_bytes(wal, 32) != std::string(32, '\0'));
+  {
+    // SQLite's own VFS reads the new frames and not the stale ones behind them.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*), sum(x) FROM t", -1, &statement, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
+    CHECK(sqlite3_column_int64(statement, 0) == 41);
+    CHECK(sqlite3_column_int64(statement, 1) == 42);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+  }
+}
+
+TEST_CASE("a closing connection truncates a WAL past 4 MiB", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("CREATE TABLE t (x BLOB)");
+    store->write([&] { store->exec("INSERT INTO t SELECT zeroblob(5000000)"); });
+    for (int i = 0; i < 40; ++i)  // past the close checkpoint's 32 frames again
+      store->write([&] { store->exec("INSERT INTO t VALUES (x'00')"); });
+    CHECK(file_size_of(path + "-wal") > (4u << 20));
+  }
+  CHECK(file_size_of(path + "-wal") == 0);
+  auto store = Store::open(options_for(path));
+  CHECK(integer_query(*store, "SELECT max(length(x)) FROM t") == 5000000);
+}
+
+TEST_CASE("the first connection to open a store resets a stale -shm index", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  auto read_file = [](const std::string& file) {
+    std::string bytes(static_cast<std::size_t>(std::filesystem::file_size(file)), '\0');
+    FILE* in = std::fopen(file.c_str(), "rb");
+    REQUIRE(in != nullptr);
+    REQUIRE(std::fread(bytes.data(), 1, bytes.size(), in) == bytes.size());
+    std::fclose(in);
+    return bytes;
+  };
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("CREATE TABLE t (x INTEGER)");
+    store->exec("INSERT INTO t VALUES (1)");
+  }
+  // A valid index of an older WAL: trusted, it would hide the newer frame.
+  const std::string stale = read_file(path + "-shm");
+  {
+    auto store = Store::open(options_for(path));
+    store->exec("INSERT INTO t VALUES (2)");
+  }
+  REQUIRE(read_file(path + "-shm") != stale);
+  {
+    FILE* out = std::fopen((path + "-shm").c_str(), "r+b");
+    REQUIRE(out != nullptr);
+    REQUIRE(std::fwrite(stale.data(), 1, stale.size(), out) == stale.size());
+    std::fclose(out);
+  }
+  auto store = Store::open(options_for(path));
+  CHECK(count_rows(*store) == 2);
+  CHECK(text_pragma(*store, "PRAGMA integrity_check") == "ok");
 }
 
 TEST_CASE("Store::open with create=false refuses a missing path", "[store]") {
