@@ -47,21 +47,6 @@ double push_from_pipe(const std::string& tool, const fs::path& dir, int jobs) {
   return jobs / seconds_since(start);
 }
 
-void fill(JobQueue& queue, int jobs) {
-  std::vector<PushItem> batch;
-  for (int i = 0; i < jobs; ++i) {
-    JobSpec spec;
-    spec.kind = "bench";
-    spec.queue = "default";
-    spec.params = Json{{"n", i}};
-    batch.push_back({spec, 0});
-    if (batch.size() == 50'000 || i + 1 == jobs) {
-      queue.push(batch, std::nullopt);
-      batch.clear();
-    }
-  }
-}
-
 /// Claims and acks `total` jobs, `batch` per claim and per ack transaction.
 double claim_ack_rate(JobQueue& queue, int total, int batch) {
   ClaimRequest request;
@@ -120,7 +105,7 @@ double claim_cost_us(const fs::path& path, int jobs, int samples) {
   auto store = fresh_store(path);
   SystemClock clock;
   JobQueue queue(*store, clock);
-  fill(queue, jobs);
+  push_jobs(queue, "bench", jobs);
   double rate = claim_ack_rate(queue, samples, 1);
   return 1e6 / rate;
 }
@@ -166,7 +151,7 @@ int main(int argc, char** argv) {
     auto store = fresh_store(dir / "claim.db");
     SystemClock clock;
     JobQueue queue(*store, clock);
-    fill(queue, 60'000);
+    push_jobs(queue, "bench", 60'000);
     const double one = claim_ack_rate(queue, 400, 1);
     const double hundred = claim_ack_rate(queue, 50'000, 100);
     // One claim + one ack is two durable transactions per job.

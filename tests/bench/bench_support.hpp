@@ -72,11 +72,8 @@ inline std::unique_ptr<Store> fresh_store(const fs::path& path) {
   return Store::open(options);
 }
 
-/// A fresh store at db holding `jobs` ready jobs of `kind`.
-inline void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
-  auto store = fresh_store(db);
-  SystemClock clock;
-  JobQueue queue(*store, clock);
+/// Pushes `jobs` ready jobs of `kind` ({"n": i} as params), 50,000 a transaction.
+inline void push_jobs(JobQueue& queue, const std::string& kind, int jobs) {
   std::vector<PushItem> batch;
   for (int i = 0; i < jobs; ++i) {
     JobSpec spec;
@@ -89,6 +86,14 @@ inline void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
       batch.clear();
     }
   }
+}
+
+/// A fresh store at db holding `jobs` ready jobs of `kind`.
+inline void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
+  auto store = fresh_store(db);
+  SystemClock clock;
+  JobQueue queue(*store, clock);
+  push_jobs(queue, kind, jobs);
 }
 
 /// How many jobs of the store at db are done.
