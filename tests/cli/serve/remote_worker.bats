@@ -18,6 +18,16 @@ printf '%s' "$job" | jq -c '.params.reply // {"ok":true}'
 SH
 }
 
+# write_held_handler RESULT: a handler that touches $dir/started, holds its job until
+# $dir/go exists (or the test's folder is gone), then prints RESULT.
+write_held_handler() {
+  cat >"$dir/handler.sh" <<SH
+touch "$dir/started"
+until [ -e "$dir/go" ] || [ ! -d "$dir" ]; do read -r -t 0.05 <> <(:) || true; done
+echo '$1'
+SH
+}
+
 # remote ARGS...: a remote worker with the work token (exec: signals reach it).
 remote() {
   exec "$W" --server "$url" --token-file "$dir/work.token" --exec "bash $dir/handler.sh" "$@"
@@ -126,11 +136,7 @@ events_of() { jq -r "select(.job == \"$1\") | .event" "$dir/events" | tr '\n' ' 
 
 @test "leases are renewed over HTTP while a job runs; SIGTERM twice releases it without spending an attempt" {
   start_secured_server
-  cat >"$dir/handler.sh" <<SH
-touch "$dir/started"
-until [ -e "$dir/go" ] || [ ! -d "$dir" ]; do read -r -t 0.05 <> <(:) || true; done
-echo '{"slow":true}'
-SH
+  write_held_handler '{"slow":true}'
   slow=$(q push step | jq -r .id)
   bg_start "$dir/events" remote --lease 600ms --grace 30s
   worker_pid=$bg_pid
@@ -154,11 +160,7 @@ SH
 
 @test "kill -9 of a remote worker: its job comes back when the lease runs out, and its late report is stale" {
   start_secured_server
-  cat >"$dir/handler.sh" <<SH
-touch "$dir/started"
-until [ -e "$dir/go" ] || [ ! -d "$dir" ]; do read -r -t 0.05 <> <(:) || true; done
-echo '{"late":true}'
-SH
+  write_held_handler '{"late":true}'
   id=$(q push step | jq -r .id)
   bg_start "$dir/events" remote --lease 1s
   wait_until 10 test -e "$dir/started"
@@ -177,11 +179,7 @@ SH
 @test "the server going away: the worker keeps its result and reports it when the server is back" {
   start_secured_server
   port=${url##*:}
-  cat >"$dir/handler.sh" <<SH
-touch "$dir/started"
-until [ -e "$dir/go" ] || [ ! -d "$dir" ]; do read -r -t 0.05 <> <(:) || true; done
-echo '{"kept":true}'
-SH
+  write_held_handler '{"kept":true}'
   id=$(q push step | jq -r .id)
   bg_start "$dir/events" remote --id remote-1
   worker_pid=$bg_pid
@@ -200,11 +198,7 @@ SH
 
 @test "told to stop while its server is gone, a worker still ends, saying what it could not report" {
   start_secured_server
-  cat >"$dir/handler.sh" <<SH
-touch "$dir/started"
-until [ -e "$dir/go" ] || [ ! -d "$dir" ]; do read -r -t 0.05 <> <(:) || true; done
-echo '{}'
-SH
+  write_held_handler '{}'
   id=$(q push step | jq -r .id)
   bg_start "$dir/events" remote --grace 500ms
   worker_pid=$bg_pid
