@@ -95,7 +95,8 @@ StoreBrokerOptions broker_options(const ToolContext& context, const WorkerFlags&
 }
 
 /// The queue on the store, or behind sheratan-serve with --server.
-std::unique_ptr<JobBroker> open_broker(ToolContext& context, const WorkerFlags& flags, std::unique_ptr<Store>& store) {
+std::unique_ptr<JobBroker> open_broker(ToolContext& context, const WorkerFlags& flags, const WorkerOptions& options,
+                                       std::unique_ptr<Store>& store) {
   auto server = server_url(context, flags);
   if (!server) {
     store = context.open_store();
@@ -107,7 +108,11 @@ std::unique_ptr<JobBroker> open_broker(ToolContext& context, const WorkerFlags& 
     fail(ExitCode::usage, "--max-chain-depth and --max-chain-jobs: with --server, the server's config sets them");
   RemoteBrokerOptions remote;
   remote.url = *server;
-  remote.token = read_bearer_token(context.config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
+  // One token serves both: the heartbeats' was read already when they are on.
+  remote.token =
+      options.heartbeat
+          ? options.heartbeat->token
+          : read_bearer_token(context.config.text(flags.token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
   return std::make_unique<RemoteBroker>(remote, context.clock);
 }
 
@@ -164,7 +169,7 @@ int main(int argc, char** argv) {
     if (options.root != "." && !std::filesystem::is_directory(options.root))
       fail(ExitCode::usage, "--root " + quote(options.root) + " is not a folder");
     std::unique_ptr<Store> store;
-    auto broker = open_broker(context, flags, store);
+    auto broker = open_broker(context, flags, options, store);
     EventLog events(event_style(context), options.id, context.clock);
     Worker worker(*broker, context.clock, std::move(options), events);
     context.exit_status = worker.run();
