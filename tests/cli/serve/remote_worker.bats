@@ -44,6 +44,23 @@ event_streams_open() {
   [ "$(curl -sS -H "Authorization: Bearer $TOKEN_ADMIN" "$url/metrics" | sed -n 's/^sheratan_event_streams //p')" = "$1" ]
 }
 
+# finish_while_server_gone RESULT [WORKER ARGS...]: a remote worker ($worker_pid) takes a
+# job ($id), the server stops, the job ends with RESULT, and the worker finds the server
+# out of reach.
+finish_while_server_gone() {
+  local result=$1
+  shift
+  write_held_handler "$result"
+  id=$(q push step | jq -r .id)
+  bg_start "$dir/events" remote "$@"
+  worker_pid=$bg_pid
+  wait_until 10 test -e "$dir/started"
+  kill -TERM "$serve_pid"
+  wait_exit "$serve_pid" 10
+  touch "$dir/go"
+  wait_until 10 grep -q "cannot reach" "$dir/events.err"
+}
+
 status_is() { [ "$(job_field "$1" .status)" = "$2" ]; }
 lease_moved() { [ "$(job_field "$1" .lease_until)" != "$2" ]; }
 
@@ -179,15 +196,7 @@ events_of() { jq -r "select(.job == \"$1\") | .event" "$dir/events" | tr '\n' ' 
 @test "the server going away: the worker keeps its result and reports it when the server is back" {
   start_secured_server
   port=${url##*:}
-  write_held_handler '{"kept":true}'
-  id=$(q push step | jq -r .id)
-  bg_start "$dir/events" remote --id remote-1
-  worker_pid=$bg_pid
-  wait_until 10 test -e "$dir/started"
-  kill -TERM "$serve_pid"
-  wait_exit "$serve_pid" 10
-  touch "$dir/go"
-  wait_until 10 grep -q "cannot reach" "$dir/events.err"
+  finish_while_server_gone '{"kept":true}' --id remote-1
   assert_equal "$(job_field "$id" .status)" leased
   LISTEN=127.0.0.1:$port start_server --tokens "$dir/tokens"
   wait_until 10 status_is "$id" done
@@ -198,15 +207,7 @@ events_of() { jq -r "select(.job == \"$1\") | .event" "$dir/events" | tr '\n' ' 
 
 @test "told to stop while its server is gone, a worker still ends, saying what it could not report" {
   start_secured_server
-  write_held_handler '{}'
-  id=$(q push step | jq -r .id)
-  bg_start "$dir/events" remote --grace 500ms
-  worker_pid=$bg_pid
-  wait_until 10 test -e "$dir/started"
-  kill -TERM "$serve_pid"
-  wait_exit "$serve_pid" 10
-  touch "$dir/go"
-  wait_until 10 grep -q "cannot reach" "$dir/events.err"
+  finish_while_server_gone '{}' --grace 500ms
   kill -TERM "$worker_pid"
   wait_exit "$worker_pid" 10
   assert_equal "$bg_status" 143
