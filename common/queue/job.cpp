@@ -256,8 +256,12 @@ Job job_from_json(const Json& line) {
   job.spec.priority = integer_of(line, "priority");
   job.spec.params = field_of(line, "params");
   job.spec.labels = field_of(line, "labels");
-  for (const auto& dependency : field_of(line, "depends_on"))
+  const Json& depends_on = field_of(line, "depends_on");
+  if (!depends_on.is_array()) fail(ExitCode::bad_input, "job: field 'depends_on' must be an array of job ids");
+  for (const auto& dependency : depends_on) {
+    if (!dependency.is_string()) fail(ExitCode::bad_input, "job: field 'depends_on' must be an array of job ids");
     job.spec.depends_on.push_back(dependency.get<std::string>());
+  }
   job.spec.idempotency_key = optional_text(line, "idempotency_key");
   job.attempts = integer_of(line, "attempts");
   job.spec.max_attempts = integer_of(line, "max_attempts");

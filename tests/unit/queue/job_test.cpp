@@ -408,6 +408,10 @@ TEST_CASE("job_from_json reads back what Job::to_json writes", "[queue][job]") {
   const Error error = error_of([&] { sheratan::job_from_json(broken); });
   CHECK(error.code() == ExitCode::bad_input);
   CHECK_THAT(error.what(), Catch::Matchers::Contains("'attempts' must be an integer"));
+  broken = line;
+  broken["depends_on"] = Json::array({1});
+  CHECK_THAT(error_of([&] { sheratan::job_from_json(broken); }).what(),
+             Catch::Matchers::Contains("'depends_on' must be an array"));
 }
 
 TEST_CASE("JobEvent::to_json writes the event fields", "[queue][job]") {

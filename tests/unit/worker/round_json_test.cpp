@@ -75,6 +75,12 @@ TEST_CASE("a round's answer ties each event to the report of its job", "[worker]
   CHECK(back.unreported[0].job.id == "b");
   CHECK_FALSE(back.claim_unavailable);
 
+  CHECK(error_of([&] { sheratan::round_from_json(Json::array(), mine, 0); }).code() == ExitCode::bad_input);
+  Json bad_claim = answer;
+  bad_claim["claimed"] = Json::array({Json{{"id", "x"}}});
+  CHECK_THAT(error_of([&] { sheratan::round_from_json(bad_claim, mine, 0); }).what(),
+             Catch::Matchers::Contains("'kind'"));
+
   std::vector<WorkReport> other{report("z", RunOutcome::success(nullptr))};
   CHECK_THAT(error_of([&] { sheratan::round_from_json(answer, other, 0); }).what(),
              Catch::Matchers::Contains("job 'a', not reported"));
