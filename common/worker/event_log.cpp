@@ -5,6 +5,7 @@
 namespace sheratan {
 
 void EventLog::job_event(std::string_view event, const Job& job, Json extra) {
+  if (style_ == EventStyle::none) return;  // --quiet: not even the line is built
   Json line{{"event", event}, {"job", job.id}, {"kind", job.spec.kind}, {"attempt", job.attempts}};
   for (auto& [key, value] : extra.items())
     line[key] = value;
@@ -12,6 +13,7 @@ void EventLog::job_event(std::string_view event, const Job& job, Json extra) {
 }
 
 void EventLog::worker_event(std::string_view event, Json extra) {
+  if (style_ == EventStyle::none) return;
   Json line{{"event", event}};
   for (auto& [key, value] : extra.items())
     line[key] = value;
