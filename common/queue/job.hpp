@@ -103,6 +103,9 @@ struct Job {
 
   /// The JSON line the tools print for a job (see sheratan-jsonl(5)).
   Json to_json() const;
+  /// Appends to_json().dump() (keys sorted, no spaces, bad UTF-8 replaced) to out,
+  /// written directly: a fraction of the cost, for rounds and listings of many jobs.
+  void append_json_text(std::string& out) const;
 };
 
 /// The job a tool printed (Job::to_json), read back: a remote worker's claimed jobs.

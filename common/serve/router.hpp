@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,9 @@ struct ServeShared {
   ChangeFeed& feed;
   ThreadStores& stores;
   ServerCounters& counters;
+  /// Remote workers' rounds (POST /v1/work) commit one at a time: a round waits here
+  /// while another commits, not in SQLite's busy handler, which sleeps whole ms.
+  mutable std::mutex work_rounds{};
 };
 
 /// One request being answered.

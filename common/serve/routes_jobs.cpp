@@ -98,7 +98,10 @@ void list_jobs(Call& call) {
   ListFilter filter = list_filter_of(call.request);
   JobQueue queue(call.store, call.shared.clock);
   std::vector<std::string> records;
-  queue.list(filter, [&](const Job& job) { records.push_back(job.to_json().dump()); });
+  queue.list(filter, [&](const Job& job) {
+    records.emplace_back();
+    job.append_json_text(records.back());
+  });
   call.reply_lines(records);
 }
 

@@ -3,6 +3,7 @@
 // POST /v1/work, a remote worker's round: its reports and its next claim in one commit.
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -121,7 +122,8 @@ void claim_jobs(Call& call) {
   const EpochMillis now = call.shared.clock.now();
   for (const auto& job : jobs) {
     call.shared.counters.claim_latency.observe(now - std::max(job.run_at, job.created_at));
-    records.push_back(job.to_json().dump());
+    records.emplace_back();
+    job.append_json_text(records.back());
   }
   call.reply_lines(records);
 }
@@ -187,11 +189,15 @@ void work_round(Call& call) {
   JobQueue queue(call.store, call.shared.clock);
   std::vector<WorkReport> reports = parse_reports(body, queue);
   StoreBroker broker(call.store, call.shared.clock, {call.shared.settings.chain, call.shared.settings.gates, false});
-  Exchange round = broker.exchange(reports, claim);
+  Exchange round;
+  {
+    std::lock_guard lock(call.shared.work_rounds);
+    round = broker.exchange(reports, claim);
+  }
   const EpochMillis now = call.shared.clock.now();
   for (const auto& job : round.claimed)
     call.shared.counters.claim_latency.observe(now - std::max(job.run_at, job.created_at));
-  call.reply_json(200, round_to_json(round, now));
+  call.reply(200, round_to_json(round, now));
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ constexpr int kTempFail = 75;  // EX_TEMPFAIL from sysexits.h
 UniqueFd job_as_file(const Job& job) {
   UniqueFd fd(::memfd_create("sheratan-job", MFD_CLOEXEC));
   if (fd.get() < 0) return fd;
-  std::string text = job.to_json().dump() + "\n";
+  std::string text;
+  job.append_json_text(text);
+  text += '\n';
   std::size_t written = 0;
   while (written < text.size()) {
     ssize_t n = ::write(fd.get(), text.data() + written, text.size() - written);

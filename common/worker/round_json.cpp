@@ -66,7 +66,8 @@ ReportLine report_from_json(const Json& line) {
   return report;
 }
 
-Json round_to_json(const Exchange& round, EpochMillis now) {
+std::string round_to_json(const Exchange& round, EpochMillis now) {
+  auto text = [](const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); };
   Json events = Json::array();
   for (const auto& event : round.events) {
     Json line = event.extra.is_object() ? event.extra : Json::object();
@@ -74,9 +75,6 @@ Json round_to_json(const Exchange& round, EpochMillis now) {
     line["id"] = event.job->id;
     events.push_back(std::move(line));
   }
-  Json claimed = Json::array();
-  for (const auto& job : round.claimed)
-    claimed.push_back(job.to_json());
   Json check = nullptr;
   if (round.check) {
     check = Json{{"done", round.check->done}, {"due_in", nullptr}};
@@ -85,12 +83,17 @@ Json round_to_json(const Exchange& round, EpochMillis now) {
   Json unreported = Json::array();
   for (const auto& report : round.unreported)
     unreported.push_back(report.job.id);
-  return Json{{"events", std::move(events)},
-              {"claimed", std::move(claimed)},
-              {"paused", round.paused},
-              {"check", std::move(check)},
-              {"claim_unavailable", round.claim_unavailable ? Json(*round.claim_unavailable) : Json(nullptr)},
-              {"unreported", std::move(unreported)}};
+  // Written in the order of a std::map's keys, as Json::dump would; the claimed jobs,
+  // most of the answer, are written directly (Job::append_json_text).
+  std::string out = "{\"check\":" + text(check) + ",\"claim_unavailable\":" +
+                    (round.claim_unavailable ? text(Json(*round.claim_unavailable)) : "null") + ",\"claimed\":[";
+  for (std::size_t i = 0; i < round.claimed.size(); ++i) {
+    if (i > 0) out += ',';
+    round.claimed[i].append_json_text(out);
+  }
+  out += "],\"events\":" + text(events) + ",\"paused\":" + (round.paused ? "true" : "false") +
+         ",\"unreported\":" + text(unreported) + "}";
+  return out;
 }
 
 Exchange round_from_json(const Json& answer, std::vector<WorkReport>& reports, EpochMillis now) {
@@ -104,15 +107,24 @@ Exchange round_from_json(const Json& answer, std::vector<WorkReport>& reports, E
     if (found == by_id.end()) fail(ExitCode::bad_input, "the server's round names job '" + id + "', not reported");
     return *found->second;
   };
+  // The arrays are read where they are: value() would copy them, jobs and all.
+  static const Json kNone = Json::array();
+  auto array_of = [&](const char* name) -> const Json& {
+    auto found = answer.find(name);
+    if (found == answer.end() || found->is_null()) return kNone;
+    if (!found->is_array())
+      fail(ExitCode::bad_input, std::string("the server's round: '") + name + "' must be an array");
+    return *found;
+  };
   Exchange round;
-  for (const auto& line : answer.value("events", Json::array())) {
+  for (const auto& line : array_of("events")) {
     WorkReport& report = report_of(line);
     Json extra = line;
     extra.erase("event");
     extra.erase("id");
     round.events.push_back({required_text(line, "event", "the server's round"), &report.job, std::move(extra)});
   }
-  for (const auto& line : answer.value("claimed", Json::array()))
+  for (const auto& line : array_of("claimed"))
     round.claimed.push_back(job_from_json(line));
   round.paused = answer.value("paused", false);
   if (auto check = answer.find("check"); check != answer.end() && check->is_object()) {
@@ -124,7 +136,7 @@ Exchange round_from_json(const Json& answer, std::vector<WorkReport>& reports, E
   }
   if (auto why = answer.find("claim_unavailable"); why != answer.end() && why->is_string())
     round.claim_unavailable = why->get<std::string>();
-  for (const auto& id : answer.value("unreported", Json::array()))
+  for (const auto& id : array_of("unreported"))
     round.unreported.push_back(report_of(Json{{"id", id}}));
   return round;
 }

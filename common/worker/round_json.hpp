@@ -26,8 +26,9 @@ struct ReportLine {
 };
 ReportLine report_from_json(const Json& line);
 
-/// The answer to a round. Events name their job by id.
-Json round_to_json(const Exchange& round, EpochMillis now);
+/// The answer to a round, as JSON text (bytes that are no UTF-8 replaced). Events
+/// name their job by id.
+std::string round_to_json(const Exchange& round, EpochMillis now);
 
 /// The answer read back against the reports sent: each event is tied to its report's
 /// job. Throws Error(bad_input) for an answer that is not one.

@@ -414,6 +414,50 @@ TEST_CASE("job_from_json reads back what Job::to_json writes", "[queue][job]") {
              Catch::Matchers::Contains("'depends_on' must be an array"));
 }
 
+TEST_CASE("Job::append_json_text writes the text of to_json().dump()", "[queue][job]") {
+  Job job;
+  job.id = "0190a000-0000-7000-8000-000000000005";
+  job.spec = parse(R"({"kind":"build","params":{"x":[1,2.5,null],"s":"a\"b\\c\n\u00e9\u2603"},"queue":"ci",
+                       "priority":"high","labels":{"payer":"p","chain":"c-1"},"idempotency_key":"k\u00e9",
+                       "max_attempts":3,"timeout":"2m","backoff":"250ms","backoff_max":"10m","cost":"12.0001",
+                       "depends_on":["a","b\"q"]})");
+  job.run_at = 5'000;
+  job.created_at = 1'000;
+  job.updated_at = 6'000;
+  job.attempts = 2;
+  auto same = [](const Job& j) {
+    std::string text = "prefix:";
+    j.append_json_text(text);
+    CHECK(text == "prefix:" + j.to_json().dump());
+  };
+  SECTION("leased, with a lease, cost, key and dependencies") {
+    job.status = JobStatus::leased;
+    job.worker = "w\t1";
+    job.lease_token = "lease-7";
+    job.lease_until = 65'000;
+    same(job);
+  }
+  SECTION("finished, with a result, an error and a gate report") {
+    job.status = JobStatus::dead;
+    job.result = R"({"ok":true,"n":[1,2],"t":"\u00fc"})";
+    job.result_hash = "abc";
+    job.error = "exit 3: \x01 bad";
+    job.finished_at = 7'000;
+    job.gate_report = R"({"verdict":"warn","reasons":["r"]})";
+    job.source = sheratan::JobSource::followup;
+    same(job);
+  }
+  SECTION("pending, with nothing optional") {
+    job.status = JobStatus::pending;
+    job.spec.cost.reset();
+    job.spec.idempotency_key.reset();
+    job.spec.depends_on.clear();
+    job.spec.params = Json::object();
+    job.spec.labels = Json::object();
+    same(job);
+  }
+}
+
 TEST_CASE("JobEvent::to_json writes the event fields", "[queue][job]") {
   sheratan::JobEvent event;
   event.id = 9;

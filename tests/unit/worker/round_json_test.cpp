@@ -59,7 +59,7 @@ TEST_CASE("a round's answer ties each event to the report of its job", "[worker]
   round.events.push_back({"retry", &sent[1].job, Json{{"error", "x"}}});
   round.check = WaitCheck{false, 10'500};
   round.unreported.push_back(sent[1]);
-  const Json answer = round_to_json(round, 10'000);
+  const Json answer = Json::parse(round_to_json(round, 10'000));
   CHECK(answer["check"] == Json{{"done", false}, {"due_in", 500}});
 
   std::vector<WorkReport> mine{report("a", RunOutcome::success(nullptr)), report("b", RunOutcome::temporary("x"))};
