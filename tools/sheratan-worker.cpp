@@ -54,7 +54,9 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.queue = config.text(flags.queue, "SHERATAN_QUEUE", "queue.default").value_or("default");
   options.kinds = flags.kinds;
   options.concurrency = flags.concurrency;
-  options.prefetch = config.integer(flags.prefetch, nullptr, "worker.prefetch").value_or(256);
+  // A remote worker's round costs a trip over the network: it carries more jobs.
+  options.prefetch =
+      config.integer(flags.prefetch, nullptr, "worker.prefetch").value_or(server_url(context, flags) ? 1024 : 256);
   options.lease_ms = duration_setting(context, flags.lease, "SHERATAN_LEASE", "worker.lease", 60'000);
   options.grace_ms = duration_setting(context, flags.grace, nullptr, "worker.grace", 30'000);
   options.kill_grace_ms = duration_setting(context, flags.kill_grace, nullptr, "worker.kill_grace", 5'000);
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--concurrency", flags.concurrency, "Jobs run at the same time (default 1)")
       ->check(CLI::Range(1, 10000));
   app.add_option("--prefetch", flags.prefetch,
-                 "Most jobs claimed ahead of free slots when jobs are quick (default 256; 0: none)")
+                 "Most jobs claimed ahead of free slots when jobs are quick (default 256, 1024 with --server; 0: none)")
       ->check(CLI::Range(0, 100000));
   app.add_option("--lease", flags.lease, "Lease length, renewed at a third of it (default 60s)");
   app.add_option("--root", flags.root, "Folder file actions stay inside (else $SHERATAN_ROOT, else .)");

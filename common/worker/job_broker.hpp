@@ -72,6 +72,11 @@ class JobBroker {
 
   /// Calls on_change on loop whenever the queue may have changed.
   virtual std::unique_ptr<ChangeWatch> watch(uv_loop_t* loop, std::function<void()> on_change) = 0;
+
+  /// Whether a round waits long enough (on the network) to be worth carrying out on a
+  /// thread of its own (worker/round_thread.hpp). exchange() is then called on that
+  /// thread, one round at a time, while extend() and release() may run on the loop.
+  virtual bool rounds_off_loop() const { return false; }
 };
 
 }  // namespace sheratan

@@ -40,20 +40,22 @@ class RemoteChangeWatch final : public ChangeWatch {
 
 RemoteBroker::RemoteBroker(const RemoteBrokerOptions& options, const Clock& clock)
     : token_(options.token),
-      session_(server_root(options.url, "--server"), "--server", session_options(options)),
+      root_(server_root(options.url, "--server")),
+      session_options_(session_options(options)),
+      leases_(root_, "--server", session_options_),
       clock_(clock) {}
 
-Json RemoteBroker::post(const std::string& path, const Json& body) {
+Json RemoteBroker::post(HttpSession& session, const std::string& path, const Json& body) {
   // Results come from programs and files: a byte that is no UTF-8 is replaced, not fatal.
-  HttpAnswer answer = session_.post(path, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  HttpAnswer answer = session.post(path, body.dump(-1, ' ', false, Json::error_handler_t::replace));
   if (answer.status >= 200 && answer.status < 300) {
     try {
       return parse_json_text(answer.body);
     } catch (const Error& error) {
-      fail(ExitCode::failed, quote(session_.root() + path) + " answered what is not JSON: " + error.what());
+      fail(ExitCode::failed, quote(root_ + path) + " answered what is not JSON: " + error.what());
     }
   }
-  std::string message = quote(session_.root() + path) + " answered HTTP " + std::to_string(answer.status);
+  std::string message = quote(root_ + path) + " answered HTTP " + std::to_string(answer.status);
   if (std::string said = server_message(answer.body); !said.empty()) message += ": " + said;
   if (answer.status == 401 && !token_)
     message += "; the server needs a token with scope 'work' (--token-file F or SHERATAN_TOKEN)";
@@ -69,12 +71,33 @@ Exchange RemoteBroker::exchange(std::vector<WorkReport>& reports, const ClaimReq
             {"reports", Json::array()}};
   for (const auto& report : reports)
     body["reports"].push_back(report_to_json(report));
-  Json answer = post("/v1/work", body);
+  // A connection whose request failed is dropped with the exception; the next round
+  // opens a new one.
+  auto session = take_session();
+  Json answer = post(*session, "/v1/work", body);
+  give_back(std::move(session));
   try {
     return round_from_json(answer, reports, clock_.now());
   } catch (const Error& error) {
-    fail(ExitCode::failed, quote(session_.root() + "/v1/work") + ": " + error.what());
+    fail(ExitCode::failed, quote(root_ + "/v1/work") + ": " + error.what());
   }
+}
+
+std::unique_ptr<HttpSession> RemoteBroker::take_session() {
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (!idle_.empty()) {
+      auto session = std::move(idle_.back());
+      idle_.pop_back();
+      return session;
+    }
+  }
+  return std::make_unique<HttpSession>(root_, "--server", session_options_);
+}
+
+void RemoteBroker::give_back(std::unique_ptr<HttpSession> session) {
+  std::lock_guard lock(idle_mutex_);
+  idle_.push_back(std::move(session));
 }
 
 std::optional<std::set<std::string>> RemoteBroker::on_each_lease(const std::vector<Job*>& jobs, const char* action,
@@ -85,7 +108,7 @@ std::optional<std::set<std::string>> RemoteBroker::on_each_lease(const std::vect
     body["token"] = job->lease_token.value_or("");
     const std::string path = "/v1/jobs/" + job->id + "/" + action;
     try {
-      HttpAnswer answer = session_.post(path, body.dump());
+      HttpAnswer answer = leases_.post(path, body.dump());
       if (answer.status == 404 || answer.status == 409) {
         refused.insert(job->id);  // no longer this worker's
         continue;
@@ -98,7 +121,7 @@ std::optional<std::set<std::string>> RemoteBroker::on_each_lease(const std::vect
       if (auto until = after.find("lease_until"); until != after.end() && until->is_string())
         job->lease_until = parse_rfc3339(until->get<std::string>());
     } catch (const Error& error) {
-      print_warning(std::string("cannot ") + action + " leases at " + quote(session_.root()) + ": " + error.what());
+      print_warning(std::string("cannot ") + action + " leases at " + quote(root_) + ": " + error.what());
       return std::nullopt;
     }
   }
@@ -114,8 +137,7 @@ std::optional<std::set<std::string>> RemoteBroker::release(const std::vector<Job
 }
 
 std::unique_ptr<ChangeWatch> RemoteBroker::watch(uv_loop_t* loop, std::function<void()> on_change) {
-  return std::make_unique<RemoteChangeWatch>(loop, session_.root() + "/v1/events?types=job,state", token_,
-                                             std::move(on_change));
+  return std::make_unique<RemoteChangeWatch>(loop, root_ + "/v1/events?types=job,state", token_, std::move(on_change));
 }
 
 }  // namespace sheratan

@@ -4,11 +4,16 @@
 // worker uses (reports and the next claim in one commit, chains, retries); leases are
 // extended and released with POST /v1/jobs/{id}/extend|release; the server's event
 // stream (GET /v1/events) wakes the worker as the store watch wakes a local one.
-// Requests are made one after another on one kept-alive connection. A server out of
-// reach is Error(unavailable): the worker keeps its results and reports them again.
+// Rounds are made on the worker's round threads (rounds_off_loop), so that the worker
+// runs its jobs while the server works, two at a time at most; lease renewals and
+// releases come from the loop meanwhile. Each has a kept-alive connection of its own. A server out of reach is
+// Error(unavailable): the worker keeps its results and reports them again.
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/timestamp.hpp"
 #include "net/http_session.hpp"
@@ -31,17 +36,26 @@ class RemoteBroker final : public JobBroker {
   std::optional<std::set<std::string>> extend(const std::vector<Job*>& jobs, Millis lease_ms) override;
   std::optional<std::set<std::string>> release(const std::vector<Job*>& jobs) override;
   std::unique_ptr<ChangeWatch> watch(uv_loop_t* loop, std::function<void()> on_change) override;
+  bool rounds_off_loop() const override { return true; }
 
  private:
   /// POSTs body; the answer of a 2xx status. Other answers throw: Error(unavailable)
   /// when asking again may help (429, 5xx), else Error(failed) with the server's message.
-  Json post(const std::string& path, const Json& body);
+  Json post(HttpSession& session, const std::string& path, const Json& body);
   /// Sends action for each lease; ids answered 404 or 409 are refused.
   std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs, const char* action,
                                                      const Json& fields);
 
+  /// A connection for one round: an idle one, or a new one.
+  std::unique_ptr<HttpSession> take_session();
+  void give_back(std::unique_ptr<HttpSession> session);
+
   std::optional<std::string> token_;
-  HttpSession session_;
+  std::string root_;
+  HttpSessionOptions session_options_;
+  std::mutex idle_mutex_;
+  std::vector<std::unique_ptr<HttpSession>> idle_;  // for exchange(), on the round threads
+  HttpSession leases_;                              // extend() and release(), on the loop
   const Clock& clock_;
 };
 

@@ -57,6 +57,10 @@ Worker::Worker(JobBroker& broker, const Clock& clock, WorkerOptions options, Eve
     signal->data = this;
   }
   mailbox_ = std::make_unique<ActionMailbox>(&loop_);
+  if (broker_.rounds_off_loop())
+    rounds_ = std::make_unique<RoundThread>(broker_, *mailbox_, [this](RoundOutcome outcome) {
+      guarded([&] { after_round_off_loop(std::move(outcome)); });
+    });
 }
 
 Worker::~Worker() {
@@ -67,6 +71,7 @@ Worker::~Worker() {
   running_.clear();
   finished_runs_.clear();
   watch_.reset();
+  rounds_.reset();  // waits for a round in flight: its thread posts to the mailbox
   mailbox_.reset();
   heartbeat_.reset();
   for (uv_timer_t* timer :
@@ -145,7 +150,7 @@ std::int64_t Worker::prefetch_target() const {
 
 std::int64_t Worker::claims_wanted() const {
   if (stopping_) return 0;
-  const auto held = static_cast<std::int64_t>(running_.size() + queued_.size());
+  const auto held = static_cast<std::int64_t>(running_.size() + queued_.size()) + claims_in_flight_;
   if (options_.mode == WorkerMode::once) return claimed_total_ == 0 && held == 0 ? 1 : 0;
   const std::int64_t free_slots = options_.concurrency - static_cast<std::int64_t>(running_.size());
   const std::int64_t target = prefetch_target();
@@ -156,6 +161,10 @@ std::int64_t Worker::claims_wanted() const {
 }
 
 void Worker::report_and_claim() {
+  if (rounds_full()) {
+    round_deferred_ = true;  // this pass is made again when a round is back
+    return;
+  }
   const std::int64_t wanted = claims_wanted();
   if (wanted <= 0) {
     uv_timer_stop(&due_timer_);
@@ -177,16 +186,45 @@ void Worker::report_and_claim() {
   }
   std::vector<WorkReport> batch = std::move(reports_);
   reports_.clear();
-  Exchange round;
-  try {
-    round = broker_.exchange(batch, claim_request(wanted));
-  } catch (const Error& error) {
-    if (error.code() != ExitCode::unavailable) throw;
-    retry_reports_later(std::move(batch), error.what());
+  begin_round(std::move(batch), wanted);
+}
+
+void Worker::begin_round(std::vector<WorkReport> batch, std::int64_t claim_limit) {
+  const std::uint64_t seq = ++round_seq_;
+  claims_in_flight_ += claim_limit;
+  if (rounds_)
+    rounds_->start(seq, std::move(batch), claim_request(claim_limit));
+  else
+    on_round(run_round(broker_, seq, std::move(batch), claim_request(claim_limit)));
+}
+
+void Worker::after_round_off_loop(RoundOutcome outcome) {
+  on_round(std::move(outcome));
+  start_queued();
+  arm_deadline_timer();
+  arm_lease_timer();
+  if (round_deferred_) {
+    round_deferred_ = false;
+    kick();
+  }
+  maybe_finish();
+}
+
+void Worker::on_round(RoundOutcome outcome) {
+  claims_in_flight_ -= outcome.claim_limit;
+  if (outcome.error) std::rethrow_exception(outcome.error);
+  if (outcome.unavailable) {
+    retry_reports_later(std::move(outcome.batch), *outcome.unavailable);
     return;
   }
+  Exchange& round = *outcome.round;
   after_round(round);
-  if (note_paused(round.paused)) {
+  if (outcome.claim_limit == 0) return;
+  // Of two claiming rounds in flight, the later one may come back first: what the
+  // earlier one saw (paused, nothing ready) is then out of date, but its jobs count.
+  const bool newest = outcome.seq > newest_claim_;
+  if (newest) newest_claim_ = outcome.seq;
+  if (newest && note_paused(round.paused)) {
     after_pause();
     return;
   }
@@ -197,6 +235,12 @@ void Worker::report_and_claim() {
     events_.job_event("claimed", job, std::move(extra));
     queued_.push_back(std::move(job));
   }
+  if (stopping_) {
+    // A round that was in flight when the stop began: what it claimed goes back.
+    release_queued("stopping");
+    return;
+  }
+  if (!newest) return;
   if (!round.check) {
     empty_claims_ = 0;
     nothing_ready_ = false;
@@ -444,7 +488,7 @@ void Worker::start_heartbeats() {
 }
 
 void Worker::maybe_finish() {
-  if (!running_.empty() || !queued_.empty() || !reports_.empty()) return;
+  if (!running_.empty() || !queued_.empty() || !reports_.empty() || round_in_flight()) return;
   bool done = stopping_ || (options_.mode == WorkerMode::drain && nothing_ready_) ||
               (options_.mode == WorkerMode::once && claimed_total_ > 0);
   if (!done) return;

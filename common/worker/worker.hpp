@@ -35,6 +35,7 @@
 #include "worker/job_broker.hpp"
 #include "worker/job_run.hpp"
 #include "worker/options.hpp"
+#include "worker/round_thread.hpp"
 
 namespace sheratan {
 
@@ -70,6 +71,15 @@ class Worker {
   std::int64_t claims_wanted() const;
   std::int64_t prefetch_target() const;
   void report_and_claim();
+  /// Starts a round: on the loop, or on the round thread for a broker that waits on the
+  /// network; either way on_round gets its outcome.
+  void begin_round(std::vector<WorkReport> batch, std::int64_t claim_limit);
+  void on_round(RoundOutcome outcome);
+  /// After a round carried out off the loop: what on_kick does after its round.
+  void after_round_off_loop(RoundOutcome outcome);
+  bool round_in_flight() const { return rounds_ && rounds_->in_flight() > 0; }
+  /// No other round may start until one is back.
+  bool rounds_full() const { return rounds_ && rounds_->full(); }
   /// Prints a round's events and keeps what it could not do for later.
   void after_round(Exchange& round);
   void after_claim(std::size_t claimed, const WaitCheck& check);
@@ -112,7 +122,8 @@ class Worker {
   uv_signal_t sigint_{}, sigterm_{};
   std::unique_ptr<ChangeWatch> watch_;
   std::unique_ptr<ActionMailbox> mailbox_;
-  std::optional<Identity> identity_;  // --identity, loaded at the start
+  std::unique_ptr<RoundThread> rounds_;  // only for a broker whose rounds go off the loop
+  std::optional<Identity> identity_;     // --identity, loaded at the start
   std::unique_ptr<HeartbeatSender> heartbeat_;
   bool heartbeat_failing_ = false;  // the last heartbeat failed: a warning was printed
 
@@ -124,7 +135,11 @@ class Worker {
   std::optional<double> average_run_ms_;  // moving average of recent runs, for prefetch
   int empty_claims_ = 0;                  // claims in a row that found nothing the check saw
   bool nothing_ready_ = false;
-  bool paused_ = false;  // the system was PAUSED at the last claim: nothing is claimed
+  bool round_deferred_ = false;        // a pass skipped its round: the rounds in flight were full
+  std::uint64_t round_seq_ = 0;        // the last round started
+  std::uint64_t newest_claim_ = 0;     // the latest-started claiming round whose outcome is in
+  std::int64_t claims_in_flight_ = 0;  // what the rounds in flight asked to claim
+  bool paused_ = false;                // the system was PAUSED at the last claim: nothing is claimed
   bool stopping_ = false;
   bool released_all_ = false;
   bool finished_ = false;

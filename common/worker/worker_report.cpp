@@ -33,17 +33,13 @@ void Worker::retry_reports_later(std::vector<WorkReport> batch, const std::strin
 void Worker::flush_reports() {
   uv_timer_stop(&report_timer_);
   if (reports_.empty()) return;
-  std::vector<WorkReport> batch = std::move(reports_);
-  reports_.clear();
-  Exchange round;
-  try {
-    round = broker_.exchange(batch, claim_request(0));
-  } catch (const Error& error) {
-    if (error.code() != ExitCode::unavailable) throw;
-    retry_reports_later(std::move(batch), error.what());
+  if (rounds_full()) {
+    round_deferred_ = true;  // reported when a round is back
     return;
   }
-  after_round(round);
+  std::vector<WorkReport> batch = std::move(reports_);
+  reports_.clear();
+  begin_round(std::move(batch), 0);
 }
 
 }  // namespace sheratan
