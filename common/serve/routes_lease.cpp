@@ -1,6 +1,7 @@
 // POST /v1/claim (a long-poll woken by the store) and POST /v1/jobs/{id}/ack|fail|
 // extend|release with the lease token: the queue's lease operations over HTTP. And
-// POST /v1/work, a remote worker's round: its reports and its next claim in one commit.
+// for remote workers: POST /v1/work, a round (its reports and its next claim in one
+// commit), and POST /v1/leases/extend|release, every lease a worker holds at once.
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -200,11 +201,71 @@ void work_round(Call& call) {
   call.reply(200, round_to_json(round, now));
 }
 
+constexpr std::size_t kMostLeases = 100'000;  // in one POST /v1/leases/...
+
+/// The leases a batch names: "leases":[{"id","token"}...].
+std::vector<LeaseRef> parse_leases(const Json& body) {
+  auto items = body.find("leases");
+  if (items == body.end() || !items->is_array())
+    fail(ExitCode::bad_input, R"(field 'leases' must be an array of {"id","token"})");
+  if (items->size() > kMostLeases)
+    fail(ExitCode::bad_input, "at most " + std::to_string(kMostLeases) + " leases in one request");
+  std::vector<LeaseRef> leases;
+  leases.reserve(items->size());
+  for (std::size_t index = 0; index < items->size(); ++index) {
+    const Json& item = (*items)[index];
+    try {
+      if (!item.is_object()) fail(ExitCode::bad_input, R"(expected {"id","token"})");
+      reject_unknown_fields(item, {"id", "token"});
+      leases.push_back({required_string(item, "id"), required_string(item, "token")});
+    } catch (const Error& error) {
+      fail(ExitCode::bad_input, "leases[" + std::to_string(index) + "]: " + error.what());
+    }
+  }
+  return leases;
+}
+
+/// POST /v1/leases/extend|release: in one transaction; a lease that no longer holds
+/// its job (or names none) is refused and changes nothing, the others go through.
+void lease_batch(Call& call) {
+  const bool extend = call.match(1) == "extend";
+  Json body = parse_json_object_body(call.request.body);
+  if (extend)
+    reject_unknown_fields(body, {"lease", "leases"});
+  else
+    reject_unknown_fields(body, {"leases"});
+  Millis lease_ms = 60'000;
+  if (auto found = body.find("lease"); extend && found != body.end()) lease_ms = parse_duration_json(*found);
+  const std::vector<LeaseRef> leases = parse_leases(body);
+  JobQueue queue(call.store, call.shared.clock);
+  Json changed, refused;
+  call.store.write([&] {
+    changed = Json::array();
+    refused = Json::array();
+    for (const auto& lease : leases) {
+      try {
+        if (extend) {
+          Job job = queue.extend(lease, lease_ms);
+          changed.push_back({{"id", job.id}, {"lease_until", format_rfc3339(job.lease_until.value_or(0))}});
+        } else {
+          queue.release(lease);
+          changed.push_back(lease.id);
+        }
+      } catch (const Error& error) {
+        if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+        refused.push_back(lease.id);
+      }
+    }
+  });
+  call.reply_json(200, Json{{extend ? "extended" : "released", std::move(changed)}, {"refused", std::move(refused)}});
+}
+
 }  // namespace
 
 void add_lease_routes(Router& router) {
   router.post("/v1/claim", Scope::work, claim_jobs);
   router.post("/v1/work", Scope::work, work_round);
+  router.post(R"(/v1/leases/(extend|release))", Scope::work, lease_batch);
   router.post(R"(/v1/jobs/([^/]+)/(ack|fail|extend|release))", Scope::work, lease_action);
 }
 

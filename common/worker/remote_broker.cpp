@@ -1,6 +1,7 @@
 #include "worker/remote_broker.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -12,7 +13,8 @@ namespace sheratan {
 
 namespace {
 
-constexpr std::int64_t kMostClaimed = 100'000;  // sheratan-serve's limit for one claim
+constexpr std::int64_t kMostClaimed = 100'000;     // sheratan-serve's limit for one claim
+constexpr std::size_t kLeasesPerRequest = 10'000;  // sheratan-serve takes up to 100,000
 
 std::string user_agent() {
   return std::string("sheratan-worker/") + kVersion;
@@ -100,40 +102,44 @@ void RemoteBroker::give_back(std::unique_ptr<HttpSession> session) {
   idle_.push_back(std::move(session));
 }
 
-std::optional<std::set<std::string>> RemoteBroker::on_each_lease(const std::vector<Job*>& jobs, const char* action,
-                                                                 const Json& fields) {
+std::optional<std::set<std::string>> RemoteBroker::on_leases(const std::vector<Job*>& jobs, const char* action,
+                                                             const Json& fields) {
   std::set<std::string> refused;
-  for (Job* job : jobs) {
-    Json body = fields;
-    body["token"] = job->lease_token.value_or("");
-    const std::string path = "/v1/jobs/" + job->id + "/" + action;
-    try {
-      HttpAnswer answer = leases_.post(path, body.dump());
-      if (answer.status == 404 || answer.status == 409) {
-        refused.insert(job->id);  // no longer this worker's
-        continue;
+  std::map<std::string, Job*> by_id;
+  try {
+    for (std::size_t from = 0; from < jobs.size(); from += kLeasesPerRequest) {
+      Json body = fields;
+      Json& leases = body["leases"] = Json::array();
+      by_id.clear();
+      for (std::size_t i = from; i < std::min(jobs.size(), from + kLeasesPerRequest); ++i) {
+        leases.push_back({{"id", jobs[i]->id}, {"token", jobs[i]->lease_token.value_or("")}});
+        by_id[jobs[i]->id] = jobs[i];
       }
-      if (answer.status != 200) {
-        std::string said = server_message(answer.body);
-        fail(ExitCode::failed, "HTTP " + std::to_string(answer.status) + (said.empty() ? "" : ": " + said));
-      }
-      Json after = parse_json_text(answer.body);
-      if (auto until = after.find("lease_until"); until != after.end() && until->is_string())
-        job->lease_until = parse_rfc3339(until->get<std::string>());
-    } catch (const Error& error) {
-      print_warning(std::string("cannot ") + action + " leases at " + quote(root_) + ": " + error.what());
-      return std::nullopt;
+      const Json answer = post(leases_, std::string("/v1/leases/") + action, body);
+      for (const auto& id : answer.at("refused"))
+        refused.insert(id.get<std::string>());
+      if (auto extended = answer.find("extended"); extended != answer.end())
+        for (const auto& lease : *extended)
+          if (auto job = by_id.find(lease.at("id").get<std::string>()); job != by_id.end())
+            job->second->lease_until = parse_rfc3339(lease.at("lease_until").get<std::string>());
     }
+  } catch (const Error& error) {
+    print_warning(std::string("cannot ") + action + " leases at " + quote(root_) + ": " + error.what());
+    return std::nullopt;
+  } catch (const Json::exception& error) {
+    print_warning(std::string("cannot ") + action + " leases at " + quote(root_) + ": its answer is no lease list (" +
+                  error.what() + ")");
+    return std::nullopt;
   }
   return refused;
 }
 
 std::optional<std::set<std::string>> RemoteBroker::extend(const std::vector<Job*>& jobs, Millis lease_ms) {
-  return on_each_lease(jobs, "extend", Json{{"lease", format_duration(lease_ms)}});
+  return on_leases(jobs, "extend", Json{{"lease", format_duration(lease_ms)}});
 }
 
 std::optional<std::set<std::string>> RemoteBroker::release(const std::vector<Job*>& jobs) {
-  return on_each_lease(jobs, "release", Json::object());
+  return on_leases(jobs, "release", Json::object());
 }
 
 std::unique_ptr<ChangeWatch> RemoteBroker::watch(uv_loop_t* loop, std::function<void()> on_change) {

@@ -2,7 +2,7 @@
 // The worker's broker behind sheratan-serve (sheratan-worker --server URL): each round
 // is one POST /v1/work, which the server carries out with the StoreBroker a local
 // worker uses (reports and the next claim in one commit, chains, retries); leases are
-// extended and released with POST /v1/jobs/{id}/extend|release; the server's event
+// extended and released with POST /v1/leases/extend|release, all at once; the server's event
 // stream (GET /v1/events) wakes the worker as the store watch wakes a local one.
 // Rounds are made on the worker's round threads (rounds_off_loop), so that the worker
 // runs its jobs while the server works, two at a time at most; lease renewals and
@@ -42,9 +42,9 @@ class RemoteBroker final : public JobBroker {
   /// POSTs body; the answer of a 2xx status. Other answers throw: Error(unavailable)
   /// when asking again may help (429, 5xx), else Error(failed) with the server's message.
   Json post(HttpSession& session, const std::string& path, const Json& body);
-  /// Sends action for each lease; ids answered 404 or 409 are refused.
-  std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs, const char* action,
-                                                     const Json& fields);
+  /// POST /v1/leases/{action} for the jobs' leases, many to a request; the ids the
+  /// server refused (no longer this worker's), or nullopt after a warning.
+  std::optional<std::set<std::string>> on_leases(const std::vector<Job*>& jobs, const char* action, const Json& fields);
 
   /// A connection for one round: an idle one, or a new one.
   std::unique_ptr<HttpSession> take_session();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # POST /v1/claim (long-poll woken by the store) and POST /v1/jobs/{id}/ack|fail|extend|
-# release with the lease token.
+# release with the lease token; POST /v1/leases/extend|release for many leases at once.
 
 load ../lib
 load serve_lib
@@ -77,6 +77,43 @@ claims_waiting() { [ "$(metric sheratan_claims_waiting)" = "$1" ]; }
   assert_json '.status == "dead"' "$body"
   api POST "/v1/jobs/$id/release" -d "{\"token\":\"$token\",\"extra\":1}"
   assert_error 400 bad_request "'extra'"
+}
+
+@test "leases in a batch: extended or released in one request; a stale token is refused and the others go through" {
+  start_server
+  for kind in a b c; do q push "$kind" >/dev/null; done
+  api POST /v1/claim -d '{"worker":"remote-1","limit":3,"lease":"30s"}'
+  assert_code 200
+  local ids tokens
+  mapfile -t ids < <(jq -r .id <<<"$body")
+  mapfile -t tokens < <(jq -r .lease_token <<<"$body")
+  local before
+  before=$(job_field "${ids[0]}" .lease_until)
+  leases="[{\"id\":\"${ids[0]}\",\"token\":\"${tokens[0]}\"},{\"id\":\"${ids[1]}\",\"token\":\"stale\"},"
+  leases+="{\"id\":\"no-such-job\",\"token\":\"t\"},{\"id\":\"${ids[2]}\",\"token\":\"${tokens[2]}\"}]"
+  api POST /v1/leases/extend -d "{\"lease\":\"10m\",\"leases\":$leases}"
+  assert_code 200
+  assert_json "(.extended | map(.id)) == [\"${ids[0]}\", \"${ids[2]}\"]" "$body"
+  assert_json ".refused == [\"${ids[1]}\", \"no-such-job\"]" "$body"
+  assert_equal "$(jq -r '.extended[0].lease_until' <<<"$body")" "$(job_field "${ids[0]}" .lease_until)"
+  [[ "$(job_field "${ids[0]}" .lease_until)" > "$before" ]]
+  assert_equal "$(job_field "${ids[1]}" .status)" leased
+  api POST /v1/leases/release -d "{\"leases\":$leases}"
+  assert_code 200
+  assert_json "(.released) == [\"${ids[0]}\", \"${ids[2]}\"] and .refused == [\"${ids[1]}\", \"no-such-job\"]" "$body"
+  assert_equal "$(job_field "${ids[0]}" .status)/$(job_field "${ids[0]}" .attempts)" ready/0
+  assert_equal "$(job_field "${ids[1]}" .status)" leased
+  api POST /v1/leases/extend -d '{"leases":[]}'
+  assert_code 200
+  assert_json '.extended == [] and .refused == []' "$body"
+  api POST /v1/leases/extend -d '{"leases":{}}'
+  assert_error 400 bad_request "'leases'"
+  api POST /v1/leases/extend -d '{"leases":[{"id":"x"}]}'
+  assert_error 400 bad_request "leases[0]"
+  api POST /v1/leases/release -d '{"lease":"1m","leases":[]}'
+  assert_error 400 bad_request "'lease'"
+  api POST /v1/leases/extend -d '{"lease":"soon","leases":[]}'
+  assert_code 400
 }
 
 @test "a held claim is woken by a push from another process, long before its wait is up" {
