@@ -5,7 +5,9 @@
 // counter and wakes every thread blocked in wait(). Long-polls and event streams
 // share it, so a thousand waiting requests cost one inotify watch, not a thousand.
 // Promise: a waiter that read generation() before looking at the store is woken by
-// any commit made after that read; nothing polls.
+// any commit made after that read, at most 2 ms late (the watch pauses that long
+// after each read of the folder, so that a busy writer does not wake it at every
+// write); nothing polls.
 
 #include <chrono>
 #include <condition_variable>

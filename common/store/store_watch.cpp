@@ -28,6 +28,8 @@ struct StoreWatch::Handles {
   int inotify_fd = -1;
   uv_poll_t folder_watch{};
   uv_timer_t settle_timer{};
+  uv_timer_t reopen_timer{};  // ends a pause in reading the folder (quiet_ms)
+  std::uint64_t quiet_ms = 0;
   Store* store = nullptr;
   std::function<void()> on_change;
   std::string db_name;
@@ -72,6 +74,21 @@ bool drain_events(int fd, std::string_view db_name) {
   }
 }
 
+void on_readable(uv_poll_t* handle, int, int) {
+  StoreWatch::Handles* h = handles_of(handle);
+  if (!drain_events(h->inotify_fd, h->db_name)) return;
+  h->settle_step = 0;
+  h->start_settle(0);
+  if (h->quiet_ms == 0) return;
+  // Events that come in meanwhile wait in the kernel, which folds repeats of the same
+  // event into one: a writer's stream of writes then costs a wake-up per pause.
+  uv_poll_stop(&h->folder_watch);
+  uv_timer_start(
+      &h->reopen_timer,
+      [](uv_timer_t* timer) { uv_poll_start(&handles_of(timer)->folder_watch, UV_READABLE, on_readable); }, h->quiet_ms,
+      0);
+}
+
 }  // namespace
 
 void StoreWatch::Handles::start_settle(std::uint64_t delay_ms) {
@@ -91,13 +108,17 @@ void StoreWatch::Handles::look() {
   if (settle_step < std::size(kSettleDelays)) start_settle(kSettleDelays[settle_step++]);
 }
 
-StoreWatch::StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_change) : handles_(new Handles) {
+StoreWatch::StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_change, std::uint64_t quiet_ms)
+    : handles_(new Handles) {
   handles_->store = &store;
   handles_->on_change = std::move(on_change);
+  handles_->quiet_ms = quiet_ms;
   handles_->folder_watch.data = handles_;
   handles_->settle_timer.data = handles_;
-  handles_->open_handles = 2;
+  handles_->reopen_timer.data = handles_;
+  handles_->open_handles = 3;
   uv_timer_init(loop, &handles_->settle_timer);
+  uv_timer_init(loop, &handles_->reopen_timer);
   std::filesystem::path path = std::filesystem::absolute(store.path());
   handles_->db_name = path.filename().string();
   handles_->seen_version = store.data_version();
@@ -113,24 +134,21 @@ StoreWatch::StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_c
     problem = uv_strerror(code);
   }
   if (!problem.empty()) {
-    // The poll handle was never initialised; only the timer needs its close callback.
-    handles_->open_handles = 1;
+    // The poll handle was never initialised; only the timers need their close callbacks.
+    handles_->open_handles = 2;
     uv_close(reinterpret_cast<uv_handle_t*>(&handles_->settle_timer), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->reopen_timer), on_closed);
     handles_ = nullptr;  // freed once the caller's loop runs the close callback
     fail(ExitCode::failed, "cannot watch folder " + quote(folder) + ": " + problem);
   }
-  uv_poll_start(&handles_->folder_watch, UV_READABLE, [](uv_poll_t* handle, int, int) {
-    Handles* h = handles_of(handle);
-    if (!drain_events(h->inotify_fd, h->db_name)) return;
-    h->settle_step = 0;
-    h->start_settle(0);
-  });
+  uv_poll_start(&handles_->folder_watch, UV_READABLE, on_readable);
 }
 
 StoreWatch::~StoreWatch() {
   if (!handles_) return;
   uv_close(reinterpret_cast<uv_handle_t*>(&handles_->folder_watch), on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&handles_->settle_timer), on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handles_->reopen_timer), on_closed);
 }
 
 void StoreWatch::mark_seen() {

@@ -31,7 +31,11 @@ namespace sheratan {
 class StoreWatch {
  public:
   /// Starts watching. Throws Error(failed) when the folder cannot be watched.
-  StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_change);
+  /// With quiet_ms, the folder is not read again for that long after its events were
+  /// read: a busy writer's stream of writes wakes the watch once a pause instead of
+  /// once a write, and a commit is seen at most quiet_ms late (the server's feed, whose
+  /// own commits would otherwise wake it at every write).
+  StoreWatch(uv_loop_t* loop, Store& store, std::function<void()> on_change, std::uint64_t quiet_ms = 0);
   ~StoreWatch();
   StoreWatch(const StoreWatch&) = delete;
   StoreWatch& operator=(const StoreWatch&) = delete;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 
 #include "store/store.hpp"
 #include "store/store_watch.hpp"
@@ -52,15 +53,16 @@ std::unique_ptr<Store> open_store(const std::string& path) {
 
 /// A store watched in a loop, and a second connection to commit from.
 struct WatchedStore {
+  explicit WatchedStore(std::uint64_t quiet_ms = 0) : watch{&loop.loop, *watched, [this] { ++changes; }, quiet_ms} {}
   TempDir dir;
   std::unique_ptr<Store> watched = open_store(dir.file("s.db"));
   std::unique_ptr<Store> other = open_store(dir.file("s.db"));
   Loop loop;
   int changes = 0;
-  StoreWatch watch{&loop.loop, *watched, [this] { ++changes; }};
+  StoreWatch watch;
 
-  void commit_from_other() {
-    other->write([&] { other->exec("CREATE TABLE theirs (x)"); });
+  void commit_from_other(const std::string& table = "theirs") {
+    other->write([&] { other->exec(("CREATE TABLE " + table + " (x)").c_str()); });
   }
 };
 
@@ -92,4 +94,53 @@ TEST_CASE("StoreWatch takes an overflowed inotify queue as a change") {
   w.commit_from_other();
   w.loop.run_until([&] { return w.changes > 0; }, 5000);
   CHECK(w.changes == 1);
+}
+
+TEST_CASE("StoreWatch with a quiet pause folds a burst of commits and still reports the last") {
+  TempDir dir;
+  auto watched = open_store(dir.file("s.db"));
+  auto other = open_store(dir.file("s.db"));
+  Loop loop;
+  int changes = 0;
+  std::int64_t tables_seen = 0;  // at the latest report, through the watched connection
+  StoreWatch watch(
+      &loop.loop, *watched,
+      [&] {
+        ++changes;
+        auto count = watched->use("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 't%'");
+        count.step();
+        tables_seen = count.integer(0);
+        count.reset();
+      },
+      500);
+  auto commit = [&](int i) {
+    other->write([&] { other->exec(("CREATE TABLE t" + std::to_string(i) + " (x)").c_str()); });
+  };
+  commit(0);
+  loop.run_until([&] { return changes > 0; }, 5000);
+  REQUIRE(changes == 1);
+  // The folder is not read for 500 ms now. Twenty more commits land in the loop, one
+  // a turn of a 1 ms timer, as a busy writer's would: without the pause each would be
+  // read and reported on its own; the last must still be reported once it ends.
+  struct Burst {
+    std::function<void()> next;
+    int left = 20;
+  } burst;
+  int next_table = 1;
+  burst.next = [&] { commit(next_table++); };
+  uv_timer_t committer{};
+  uv_timer_init(&loop.loop, &committer);
+  committer.data = &burst;
+  uv_timer_start(
+      &committer,
+      [](uv_timer_t* timer) {
+        auto* b = static_cast<Burst*>(timer->data);
+        b->next();
+        if (--b->left == 0) uv_timer_stop(timer);
+      },
+      1, 1);
+  loop.run_until([&] { return tables_seen == 21; }, 10'000);
+  uv_close(reinterpret_cast<uv_handle_t*>(&committer), nullptr);
+  CHECK(tables_seen == 21);
+  CHECK(changes <= 3);  // folded: a report or two for the burst, not one per commit
 }
