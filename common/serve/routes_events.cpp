@@ -1,6 +1,7 @@
 // GET /v1/events: the store's events as Server-Sent Events, woken by the change feed.
 // The stream runs in the request's thread, on that thread's store connection, for as
 // long as the client stays; see serve/event_stream.hpp for the events and the cursor.
+// GET /v1/changes: only that the store changed, for clients that look again when woken.
 #include <chrono>
 
 #include "serve/event_stream.hpp"
@@ -64,11 +65,53 @@ void stream_events(Call& call) {
       [&open_streams](bool) { --open_streams; });  // runs when the answer is done with, however it ended
 }
 
+/// One "change" event per move of the change feed's generation: a remote worker needs
+/// to know that it should look again, not what happened. Reading and sending every job
+/// event instead cost the server a quarter of its time in a busy worker's rounds.
+void stream_changes(Call& call) {
+  const ServeShared* shared = &call.shared;
+  std::uint64_t seen = shared->feed.generation();
+  bool opened = false;
+  call.response.set_header("Cache-Control", "no-store");
+  call.response.set_header("X-Accel-Buffering", "no");
+  auto& open_streams = call.shared.counters.event_streams;
+  ++open_streams;
+  call.response.set_chunked_content_provider(
+      "text/event-stream",
+      [shared, seen, opened](std::size_t, httplib::DataSink& sink) mutable {
+        if (!opened) {
+          opened = true;
+          static constexpr std::string_view kOpen = ": open\n\n";
+          return sink.write(kOpen.data(), kOpen.size());
+        }
+        const ChangeFeed& feed = shared->feed;
+        const auto keep_alive_at = std::chrono::steady_clock::now() + kKeepAlive;
+        for (;;) {
+          if (feed.stopping()) {
+            sink.done();
+            return true;
+          }
+          if (const auto generation = feed.generation(); generation != seen) {
+            seen = generation;
+            const std::string text = "event: change\ndata: " + std::to_string(generation) + "\n\n";
+            return sink.write(text.data(), text.size());
+          }
+          if (std::chrono::steady_clock::now() >= keep_alive_at) {
+            static constexpr std::string_view kAlive = ": keep-alive\n\n";
+            return sink.write(kAlive.data(), kAlive.size());
+          }
+          feed.wait(seen, keep_alive_at);
+        }
+      },
+      [&open_streams](bool) { --open_streams; });
+}
+
 }  // namespace
 
 void add_event_routes(Router& router) {
-  // A remote worker (scope work) is woken by the stream as a local one by the store.
+  // A remote worker (scope work) is woken by these as a local one by the store.
   router.get("/v1/events", Scopes(Scope::read) | Scope::work, stream_events);
+  router.get("/v1/changes", Scopes(Scope::read) | Scope::work, stream_changes);
 }
 
 }  // namespace sheratan::serve

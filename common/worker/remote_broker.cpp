@@ -143,7 +143,7 @@ std::optional<std::set<std::string>> RemoteBroker::release(const std::vector<Job
 }
 
 std::unique_ptr<ChangeWatch> RemoteBroker::watch(uv_loop_t* loop, std::function<void()> on_change) {
-  return std::make_unique<RemoteChangeWatch>(loop, root_ + "/v1/events?types=job,state", token_, std::move(on_change));
+  return std::make_unique<RemoteChangeWatch>(loop, root_ + "/v1/changes", token_, std::move(on_change));
 }
 
 }  // namespace sheratan

@@ -2,8 +2,8 @@
 // The worker's broker behind sheratan-serve (sheratan-worker --server URL): each round
 // is one POST /v1/work, which the server carries out with the StoreBroker a local
 // worker uses (reports and the next claim in one commit, chains, retries); leases are
-// extended and released with POST /v1/leases/extend|release, all at once; the server's event
-// stream (GET /v1/events) wakes the worker as the store watch wakes a local one.
+// extended and released with POST /v1/leases/extend|release, all at once; the server's
+// stream of changes (GET /v1/changes) wakes the worker as the store watch wakes a local one.
 // Rounds are made on the worker's round threads (rounds_off_loop), so that the worker
 // runs its jobs while the server works, two at a time at most; lease renewals and
 // releases come from the loop meanwhile. Each has a kept-alive connection of its own. A server out of reach is

@@ -1,16 +1,16 @@
 #!/usr/bin/env bats
 # GET /v1/events: the store's events as Server-Sent Events, woken by commits of any
-# process, resumable from an event id.
+# process, resumable from an event id. GET /v1/changes: only that the store changed.
 
 load ../lib
 load serve_lib
 
 # stream_to FILE [QUERY] [CURL ARGS...]: curl -N on /v1/events in the background; returns
-# once the stream is open.
+# once the stream is open. ROUTE=/v1/changes streams that instead.
 stream_to() {
   local out=$1 query=${2:-}
   shift 2 || shift $#
-  bg_start "$out" curl -sSN "$@" "$url/v1/events$query"
+  bg_start "$out" curl -sSN "$@" "$url${ROUTE:-/v1/events}$query"
   wait_until 10 grep -q '^: open' "$out"
 }
 
@@ -107,4 +107,26 @@ has_events() { [ "$(events "$1" "$2" | wc -l)" -ge "$3" ]; }
   wait_exit "$serve_pid" 10
   assert_equal "$bg_status" 143
   wait_exit "$curl_pid" 10
+}
+
+@test "/v1/changes tells of each commit by any process with a change event and nothing to read" {
+  write_tokens
+  echo "pusher submit pusher-token-0123456789abcdef" >>"$dir/tokens"
+  start_server --tokens "$dir/tokens"
+  ROUTE=/v1/changes stream_to "$dir/ch" "" -H "Authorization: Bearer $TOKEN_WORK"
+  changes() { grep -c '^event: change$' "$dir/ch"; }
+  assert_equal "$(changes)" 0
+  q push build >/dev/null
+  wait_until 10 test "$(changes)" -ge 1
+  local after_push
+  after_push=$(grep -m1 '^data: ' "$dir/ch" | cut -d' ' -f2)
+  [[ "$after_push" =~ ^[0-9]+$ ]]
+  "$STATE" set PAUSED --reason maintenance >/dev/null
+  wait_until 10 test "$(changes)" -ge 2
+  # The counter grows; the events carry no job or state.
+  [ "$(grep '^data: ' "$dir/ch" | tail -1 | cut -d' ' -f2)" -gt "$after_push" ]
+  run grep -c '"job"\|"next_state"' "$dir/ch"
+  assert_equal "$output" 0
+  api GET /v1/changes -H "Authorization: Bearer pusher-token-0123456789abcdef"
+  assert_error 403 forbidden "lacks scope 'work' or 'read'"
 }
