@@ -343,6 +343,18 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_by_ts ON audit_events(ts);
 )sql",
+      // 8: a claim and an ack no longer write an index that only counts open jobs. jobs_unready
+      // held the pending and the leased jobs by queue, for the depth check of a push, and
+      // cost a claimed and acked job an index insert and delete (a twentieth of its
+      // instructions). It now holds the pending ones alone; the leased ones are counted from
+      // jobs_leases, which gains their queue for that (a scan of the leased jobs, whose
+      // number the workers' concurrency bounds).
+      R"sql(
+DROP INDEX jobs_unready;
+CREATE INDEX jobs_pending ON jobs(queue) WHERE status = 'pending';
+DROP INDEX jobs_leases;
+CREATE INDEX jobs_leases ON jobs(lease_until, queue) WHERE status = 'leased';
+)sql",
   };
   return migrations;
 }
