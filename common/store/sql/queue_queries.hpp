@@ -121,6 +121,9 @@ inline constexpr std::string_view kResetForRetry =
 
 // Dependencies.
 inline constexpr std::string_view kDependents = "SELECT job_seq FROM job_deps WHERE dep_seq = ?1";
+// Whether any job waits for another: most stores have no dependencies, and an ack
+// then looks up no dependents.
+inline constexpr std::string_view kAnyDependency = "SELECT EXISTS (SELECT 1 FROM job_deps)";
 inline constexpr std::string_view kDependentsOfAll =
     "SELECT job_seq FROM job_deps WHERE dep_seq IN (SELECT value FROM json_each(?1))";
 inline constexpr std::string_view kDependencyStatuses =
