@@ -29,6 +29,20 @@ void require_live(std::string_view status, std::string_view token, EpochMillis l
   if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
 }
 
+// The jobs by ascending seq, as lease_rows and done_rows bind them.
+std::vector<const Job*> in_seq_order(std::vector<const Job*> jobs) {
+  std::sort(jobs.begin(), jobs.end(), [](const Job* a, const Job* b) { return a->seq < b->seq; });
+  return jobs;
+}
+
+std::vector<const Job*> in_seq_order(const std::vector<Job>& jobs) {
+  std::vector<const Job*> sorted;
+  sorted.reserve(jobs.size());
+  for (const Job& job : jobs)
+    sorted.push_back(&job);
+  return in_seq_order(std::move(sorted));
+}
+
 // Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
 Job update_returning_job(Statement&& update) {
   update.step();
@@ -74,10 +88,10 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
     }
     static const RowShapes lease = row_shapes(sql::lease_rows);
     run_in_chunks(
-        store_, jobs, [&](std::size_t shape) -> const std::string& { return lease[shape]; },
+        store_, in_seq_order(jobs), [&](std::size_t shape) -> const std::string& { return lease[shape]; },
         [&](Statement& update) { update.bind_static(1, request.worker).bind(2, lease_until).bind(3, now); },
-        [&](Statement& update, int i, const Job& job) {
-          update.bind(4 + 2 * i, job.seq).bind_static(5 + 2 * i, *job.lease_token);
+        [&](Statement& update, int i, const Job* job) {
+          update.bind(4 + 2 * i, job->seq).bind_static(5 + 2 * i, *job->lease_token);
         });
     insert_rows(
         store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
@@ -250,7 +264,7 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     }
     static const RowShapes mark_done = row_shapes(sql::done_rows);
     run_in_chunks(
-        store_, done, [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
+        store_, in_seq_order(done), [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
         [&](Statement& update) { update.bind(1, now); },
         [&](Statement& update, int i, const Job* job) {
           update.bind(2 + 3 * i, job->seq).bind_static(3 + 3 * i, *job->result);

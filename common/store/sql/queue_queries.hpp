@@ -71,15 +71,16 @@ inline constexpr std::string_view kNextDue =
 inline constexpr std::string_view kNextLeaseExpiry = "SELECT min(lease_until) FROM jobs WHERE status = 'leased'";
 
 // Leases the jobs of a claim, many per statement (multi_row.hpp): worker ?1,
-// lease_until ?2, updated_at ?3, then each job's seq and new token from ?4 on, the CASE
-// picking each row's token. One UPDATE per job cost about 40% more: each statement
-// execution opens a cursor per index, seeks from the root and frees its registers, which
-// a batch pays once. No RETURNING: SQLite runs RETURNING as a trigger, and a statement
-// with a trigger opens a statement journal; the caller read the rows before and applies
-// the same change to its copies. OR FAIL for the same reason: a statement that changes
-// many rows and may abort keeps a statement journal (a copy of each page it touches) to
-// undo its own rows; no constraint can fail on the values bound, and a failure throws
-// and rolls the whole transaction back anyway.
+// lease_until ?2, updated_at ?3, then each job's seq and new token from ?4 on, in
+// ascending seq, the CASE picking each row's token by halving the seqs. One UPDATE per
+// job cost about 40% more: each statement execution opens a cursor per index, seeks
+// from the root and frees its registers, which a batch pays once. No RETURNING: SQLite
+// runs RETURNING as a trigger, and a statement with a trigger opens a statement
+// journal; the caller read the rows before and applies the same change to its copies.
+// OR FAIL for the same reason: a statement that changes many rows and may abort keeps
+// a statement journal (a copy of each page it touches) to undo its own rows; no
+// constraint can fail on the values bound, and a failure throws and rolls the whole
+// transaction back anyway.
 std::string lease_rows(std::size_t rows);
 
 // Finishing a lease: the token must match and the lease must not have run out.
@@ -91,7 +92,7 @@ inline constexpr std::string_view kLeaseHolder = "SELECT " SHERATAN_LEASE_COLUMN
 std::string jobs_by_ids(std::size_t rows);
 // Completes the acks of a batch, many per statement, for the same reasons as
 // lease_rows: finished_at and updated_at ?1, then each job's seq, result and result hash
-// from ?2 on. The token stays, so that a repeated ack is recognised.
+// from ?2 on, in ascending seq. The token stays, so that a repeated ack is recognised.
 std::string done_rows(std::size_t rows);
 
 inline constexpr std::string_view kMarkRetry =
