@@ -93,12 +93,13 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
         [&](Statement& update, int i, const Job* job) {
           update.bind(4 + 2 * i, job->seq).bind_static(5 + 2 * i, *job->lease_token);
         });
-    insert_rows(
-        store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
-        [&](Statement& insert, int base, const Job& job) {
-          insert.bind(base + 1, job.seq).bind(base + 2, now);
-          insert.bind_static(base + 3, "ready").bind_static(base + 4, "leased");
-          insert.bind_static(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
+    static const RowShapes events = row_shapes(sql::transition_events);
+    run_in_chunks(
+        store_, jobs, [&](std::size_t shape) -> const std::string& { return events[shape]; },
+        [&](Statement& insert) { insert.bind(1, now).bind_static(2, "ready").bind_static(3, "leased"); },
+        [&](Statement& insert, int i, const Job& job) {
+          insert.bind(4 + 3 * i, job.seq).bind_static(5 + 3 * i, request.worker);
+          insert.bind(6 + 3 * i, "attempt " + std::to_string(job.attempts));
         });
     return jobs;
   });
@@ -270,12 +271,13 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
           update.bind(2 + 3 * i, job->seq).bind_static(3 + 3 * i, *job->result);
           update.bind_static(4 + 3 * i, *job->result_hash);
         });
-    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
-                [&](Statement& insert, int base, const Job* job) {
-                  insert.bind(base + 1, job->seq).bind(base + 2, now);
-                  insert.bind_static(base + 3, "leased").bind_static(base + 4, "done");
-                  insert.bind_static(base + 5, job->worker).bind_null(base + 6);
-                });
+    static const RowShapes events = row_shapes(sql::transition_events);
+    run_in_chunks(
+        store_, done, [&](std::size_t shape) -> const std::string& { return events[shape]; },
+        [&](Statement& insert) { insert.bind(1, now).bind_static(2, "leased").bind_static(3, "done"); },
+        [&](Statement& insert, int i, const Job* job) {  // no detail: use() left it NULL
+          insert.bind(4 + 3 * i, job->seq).bind_static(5 + 3 * i, job->worker);
+        });
     if (!done.empty()) {
       std::vector<std::int64_t> seqs;
       seqs.reserve(done.size());

@@ -18,6 +18,16 @@ std::string multi_row_insert(std::string_view prefix, int columns, std::size_t r
   return text;
 }
 
+std::string transition_events(std::size_t rows) {
+  std::string text(kInsertEventPrefix);
+  for (std::size_t row = 0; row < rows; ++row) {
+    const int base = 4 + 3 * static_cast<int>(row);
+    text += (row ? ", (?" : "(?") + std::to_string(base) + ", ?1, ?2, ?3, ?" + std::to_string(base + 1) + ", ?" +
+            std::to_string(base + 2) + ")";
+  }
+  return text;
+}
+
 namespace {
 
 // Rows of a CASE that are compared one by one; more are halved first.
