@@ -21,9 +21,9 @@ std::string multi_row_insert(std::string_view prefix, int columns, std::size_t r
 std::string transition_events(std::size_t rows) {
   std::string text(kInsertEventPrefix);
   for (std::size_t row = 0; row < rows; ++row) {
-    const int base = 4 + 3 * static_cast<int>(row);
-    text += (row ? ", (?" : "(?") + std::to_string(base) + ", ?1, ?2, ?3, ?" + std::to_string(base + 1) + ", ?" +
-            std::to_string(base + 2) + ")";
+    const int base = 4 + 4 * static_cast<int>(row);
+    auto at = [&](int offset) { return "?" + std::to_string(base + offset); };
+    text += (row ? ", (" : "(") + at(0) + ", ?1, ?2, ?3, " + at(1) + ", " + at(2) + ", " + at(3) + ")";
   }
   return text;
 }
@@ -68,7 +68,7 @@ std::string seq_in(std::size_t rows, int first, int stride) {
 }  // namespace
 
 std::string jobs_by_ids(std::size_t rows) {
-  std::string text = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE id IN (";
+  std::string text = "SELECT " SHERATAN_JOB_COLUMNS ", last_event FROM jobs WHERE id IN (";
   for (std::size_t row = 0; row < rows; ++row)
     text += (row ? ", ?" : "?") + std::to_string(row + 1);
   return text + ")";
@@ -77,14 +77,15 @@ std::string jobs_by_ids(std::size_t rows) {
 std::string lease_rows(std::size_t rows) {
   return "UPDATE OR FAIL jobs SET status = 'leased', attempts = attempts + 1, worker = ?1, lease_until = ?2, "
          "updated_at = ?3, lease_token = " +
-         case_by_seq(rows, 4, 2, 1) + " WHERE " + seq_in(rows, 4, 2);
+         case_by_seq(rows, 4, 3, 1) + ", last_event = " + case_by_seq(rows, 4, 3, 2) + " WHERE " + seq_in(rows, 4, 3);
 }
 
 std::string done_rows(std::size_t rows) {
   return "UPDATE OR FAIL jobs SET status = 'done', finished_at = ?1, updated_at = ?1, lease_until = NULL, error = "
          "NULL, "
          "result = " +
-         case_by_seq(rows, 2, 3, 1) + ", result_hash = " + case_by_seq(rows, 2, 3, 2) + " WHERE " + seq_in(rows, 2, 3);
+         case_by_seq(rows, 2, 4, 1) + ", result_hash = " + case_by_seq(rows, 2, 4, 2) +
+         ", last_event = " + case_by_seq(rows, 2, 4, 3) + " WHERE " + seq_in(rows, 2, 4);
 }
 
 }  // namespace sheratan::sql

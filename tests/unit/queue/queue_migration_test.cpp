@@ -148,3 +148,63 @@ TEST_CASE("migration 8: a version-7 store keeps its depth, stats and reaping", "
   CHECK_THAT(refused_depth(queue, "a"), Catch::Matchers::Contains("depth 2 of max_depth 0"));
   CHECK(scalar(*store, "SELECT count(*) FROM jobs WHERE status = 'leased' AND queue = 'a'") == 1);
 }
+
+TEST_CASE("migration 9: a version-8 store keeps each job's events, found by their chain", "[queue][store]") {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  write_old_store(path, 8);
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    // Job 1 is done (three events), job 2 leased (two), interleaved as they happened.
+    const std::string rows =
+        job_row(1, "a", "done", "") + job_row(2, "a", "leased", std::to_string(kNow + 60'000)) +
+        "INSERT INTO job_events (seq, job_seq, ts, from_status, to_status, worker, detail) VALUES "
+        "(1, 1, 1, NULL, 'ready', NULL, NULL), (2, 2, 1, NULL, 'ready', NULL, NULL), "
+        "(3, 1, 2, 'ready', 'leased', 'w', 'attempt 1'), (4, 2, 2, 'ready', 'leased', 'w', 'attempt 1'), "
+        "(5, 1, 3, 'leased', 'done', 'w', NULL);";
+    REQUIRE(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  sheratan::StoreOptions options;
+  options.path = path;
+  options.durable = false;
+  auto store = sheratan::Store::open(options);
+  CHECK(scalar(*store, "SELECT count(*) FROM sqlite_master WHERE name = 'job_events_by_job'") == 0);
+  CHECK(scalar(*store, "SELECT last_event FROM jobs WHERE seq = 1") == 5);
+  CHECK(scalar(*store, "SELECT last_event FROM jobs WHERE seq = 2") == 4);
+  CHECK(scalar(*store, "SELECT count(*) FROM job_events WHERE prev_seq IS NULL") == 2);
+
+  // A job's events are read by rowid along the chain, never by a scan of job_events.
+  const std::string plan = query_plan(*store, sheratan::sql::kEventsOfJob);
+  INFO(plan);
+  CHECK(plan.find("SCAN e") == std::string::npos);
+  CHECK(plan.find("SCAN job_events") == std::string::npos);
+
+  FakeClock clock{kNow};
+  JobQueue queue(*store, clock);
+  auto transitions = [&](const std::string& id) {
+    std::string out;
+    for (const auto& event : queue.events_of(id))
+      out += std::to_string(event.id) + ":" + event.from.value_or("") + ">" + event.to + " ";
+    return out;
+  };
+  CHECK(transitions("j-1") == "1:>ready 3:ready>leased 5:leased>done ");
+  CHECK(transitions("j-2") == "2:>ready 4:ready>leased ");
+
+  // New events go on the chains: an ack (many at a time), a push, a cancel (one at a time).
+  queue.ack({"j-2", "t-2"}, sheratan::Json{{"ok", true}});
+  sheratan::JobSpec spec;
+  spec.kind = "k";
+  spec.queue = "a";
+  const std::string fresh = queue.push({PushItem{spec, 0}}, std::nullopt).front().id;
+  queue.cancel(fresh, "not needed");
+  CHECK(transitions("j-2") == "2:>ready 4:ready>leased 6:leased>done ");
+  CHECK(transitions(fresh) == "7:>ready 8:ready>canceled ");
+  CHECK(transitions("j-1") == "1:>ready 3:ready>leased 5:leased>done ");
+
+  // Purge deletes a job's events, and only its own.
+  clock.advance(10'000);
+  CHECK(queue.purge(1000) == 3);
+  CHECK(scalar(*store, "SELECT count(*) FROM job_events") == 0);
+}
