@@ -1,11 +1,19 @@
 #include "queue/job_row.hpp"
 
+#include "json/flat_object.hpp"
+
 namespace sheratan {
 namespace {
 
-// Most jobs have no labels and no dependencies; their stored "{}" and "[]" need no parser.
-Json parse_object(std::string_view text) {
-  return text == "{}" ? Json::object() : Json::parse(text);
+// Reads a stored object into `into`, which holds an empty object already (JobSpec's
+// default). Most jobs have no labels and small flat params: "{}" is left as it is, and
+// a flat object takes the fast path.
+void read_object(std::string_view text, Json& into) {
+  if (text == "{}") return;
+  if (auto flat = parse_flat_object(text))
+    into = std::move(*flat);
+  else
+    into = Json::parse(text);
 }
 
 std::vector<std::string> parse_ids(std::string_view text) {
@@ -21,8 +29,8 @@ Job read_job(const Statement& row, int c) {
   job.id = row.text(c + 1);
   job.spec.kind = row.text(c + 2);
   job.spec.queue = row.text(c + 3);
-  job.spec.params = parse_object(row.text_view(c + 4));
-  job.spec.labels = parse_object(row.text_view(c + 5));
+  read_object(row.text_view(c + 4), job.spec.params);
+  read_object(row.text_view(c + 5), job.spec.labels);
   job.spec.priority = row.integer(c + 6);
   job.status = parse_job_status(row.text_view(c + 7));
   job.run_at = row.integer(c + 8);

@@ -168,6 +168,9 @@ class JobQueue {
   void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
   void promote_due(EpochMillis now, std::int64_t limit);
   void on_done(const std::vector<std::int64_t>& done, EpochMillis now);
+  /// Throws unless the events just inserted, `count` in one transaction, took the seqs
+  /// first, first + 1, ... that their jobs' last_event were set to.
+  void check_event_seqs(std::int64_t first, std::size_t count);
   void block_dependents(std::int64_t seq, EpochMillis now);
   void unblock_dependents(std::int64_t seq, EpochMillis now);
   JobStatus status_from_dependencies(std::int64_t seq, std::int64_t waiting_deps, EpochMillis run_at, EpochMillis now);

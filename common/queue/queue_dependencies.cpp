@@ -18,6 +18,11 @@ std::vector<std::int64_t> dependents_of(Store& store, std::int64_t seq) {
 }  // namespace
 
 void JobQueue::on_done(const std::vector<std::int64_t>& done, EpochMillis now) {
+  {
+    auto any = store_.use(sql::kAnyDependency);
+    any.step();
+    if (any.integer(0) == 0) return;
+  }
   std::vector<std::int64_t> dependents;
   {
     auto select = store_.use(sql::kDependentsOfAll);

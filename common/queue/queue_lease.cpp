@@ -29,6 +29,19 @@ void require_live(std::string_view status, std::string_view token, EpochMillis l
   if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
 }
 
+// Columns of SHERATAN_JOB_COLUMNS: a claim's and an ack's reads add last_event after them.
+constexpr int kJobColumnCount = 29;
+
+// The jobs by ascending seq, as lease_rows and done_rows bind them.
+std::vector<const Job*> in_seq_order(const std::vector<Job>& jobs) {
+  std::vector<const Job*> sorted;
+  sorted.reserve(jobs.size());
+  for (const Job& job : jobs)
+    sorted.push_back(&job);
+  std::sort(sorted.begin(), sorted.end(), [](const Job* a, const Job* b) { return a->seq < b->seq; });
+  return sorted;
+}
+
 // Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
 Job update_returning_job(Statement&& update) {
   update.step();
@@ -55,13 +68,19 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
     reap_expired(now, kHousekeepingBatch, nullptr);
     promote_due(now, kHousekeepingBatch);
     std::vector<Job> jobs;
+    std::vector<std::optional<std::int64_t>> last_events;  // each job's, before this claim
     {
       auto select = store_.use(request.kinds.empty() ? sql::kReadyInQueue : sql::kReadyInQueueOfKinds);
       select.bind(1, request.queue).bind(2, request.limit);
       if (!request.kinds.empty()) select.bind(3, Json(request.kinds).dump());
-      while (select.step())
+      while (select.step()) {
         jobs.push_back(read_job(select));
+        last_events.push_back(select.optional_integer(kJobColumnCount));
+      }
     }
+    // The i-th job's lease event is first_event + i.
+    const std::int64_t first_event = jobs.empty() ? 0 : last_event_seq() + 1;
+    auto event_of = [&](const Job* job) { return first_event + (job - jobs.data()); };
     // In claim order already: priority, then age.
     const EpochMillis lease_until = now + request.lease_ms;
     for (auto& job : jobs) {
@@ -74,18 +93,23 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
     }
     static const RowShapes lease = row_shapes(sql::lease_rows);
     run_in_chunks(
-        store_, jobs, [&](std::size_t shape) -> const std::string& { return lease[shape]; },
+        store_, in_seq_order(jobs), [&](std::size_t shape) -> const std::string& { return lease[shape]; },
         [&](Statement& update) { update.bind_static(1, request.worker).bind(2, lease_until).bind(3, now); },
-        [&](Statement& update, int i, const Job& job) {
-          update.bind(4 + 2 * i, job.seq).bind_static(5 + 2 * i, *job.lease_token);
+        [&](Statement& update, int i, const Job* job) {
+          update.bind(4 + 3 * i, job->seq).bind_static(5 + 3 * i, *job->lease_token);
+          update.bind(6 + 3 * i, event_of(job));
         });
-    insert_rows(
-        store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, jobs,
-        [&](Statement& insert, int base, const Job& job) {
-          insert.bind(base + 1, job.seq).bind(base + 2, now);
-          insert.bind_static(base + 3, "ready").bind_static(base + 4, "leased");
-          insert.bind_static(base + 5, request.worker).bind(base + 6, "attempt " + std::to_string(job.attempts));
+    static const RowShapes events = row_shapes(sql::transition_events);
+    run_in_chunks(
+        store_, jobs, [&](std::size_t shape) -> const std::string& { return events[shape]; },
+        [&](Statement& insert) { insert.bind(1, now).bind_static(2, "ready").bind_static(3, "leased"); },
+        [&](Statement& insert, int i, const Job& job) {
+          const int base = 4 + 4 * i;
+          insert.bind(base, job.seq).bind_static(base + 1, request.worker);
+          insert.bind(base + 2, "attempt " + std::to_string(job.attempts));
+          insert.bind(base + 3, last_events[static_cast<std::size_t>(&job - jobs.data())]);
         });
+    check_event_seqs(first_event, jobs.size());
     return jobs;
   });
 }
@@ -192,7 +216,9 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     // grows past acks.size() (reserved), so pointers and views into it stay valid.
     struct Held {
       Job job;
-      std::size_t named = 0;  // acks of the batch that name it
+      std::optional<std::int64_t> last_event;  // as read, before this batch
+      std::size_t named = 0;                   // acks of the batch that name it
+      std::int64_t event = 0;                  // the seq of its done event, once done
     };
     std::vector<Held> held;
     held.reserve(acks.size());
@@ -206,11 +232,11 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
       while (select.step()) {
         auto id = select.text_view(1);
         if (by_id.contains(id)) continue;  // named in an earlier chunk too
-        Held& entry = held.emplace_back(Held{read_job(select), 0});
+        Held& entry = held.emplace_back(Held{read_job(select), select.optional_integer(kJobColumnCount)});
         by_id.emplace(entry.job.id, &entry);
       }
     });
-    std::vector<const Job*> done;
+    std::vector<Held*> done;
     std::vector<Held*> order;  // the job each ack ends as
     done.reserve(acks.size());
     order.reserve(acks.size());
@@ -239,7 +265,7 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
           job.updated_at = now;
           job.lease_until.reset();
           job.error.reset();
-          done.push_back(&job);
+          done.push_back(found->second);
         }
         ++found->second->named;
         order.push_back(found->second);
@@ -248,25 +274,35 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
         throw Error(error.code(), at_line(ack.line, error.what()));
       }
     }
+    // The i-th done job's event is first_event + i, in ack order.
+    const std::int64_t first_event = done.empty() ? 0 : last_event_seq() + 1;
+    for (std::size_t i = 0; i < done.size(); ++i)
+      done[i]->event = first_event + static_cast<std::int64_t>(i);
+    std::vector<Held*> by_seq = done;
+    std::sort(by_seq.begin(), by_seq.end(), [](const Held* a, const Held* b) { return a->job.seq < b->job.seq; });
     static const RowShapes mark_done = row_shapes(sql::done_rows);
     run_in_chunks(
-        store_, done, [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
+        store_, by_seq, [&](std::size_t shape) -> const std::string& { return mark_done[shape]; },
         [&](Statement& update) { update.bind(1, now); },
-        [&](Statement& update, int i, const Job* job) {
-          update.bind(2 + 3 * i, job->seq).bind_static(3 + 3 * i, *job->result);
-          update.bind_static(4 + 3 * i, *job->result_hash);
+        [&](Statement& update, int i, const Held* entry) {
+          update.bind(2 + 4 * i, entry->job.seq).bind_static(3 + 4 * i, *entry->job.result);
+          update.bind_static(4 + 4 * i, *entry->job.result_hash).bind(5 + 4 * i, entry->event);
         });
-    insert_rows(store_, sql::kInsertEventPrefix, sql::kInsertEventColumns, done,
-                [&](Statement& insert, int base, const Job* job) {
-                  insert.bind(base + 1, job->seq).bind(base + 2, now);
-                  insert.bind_static(base + 3, "leased").bind_static(base + 4, "done");
-                  insert.bind_static(base + 5, job->worker).bind_null(base + 6);
-                });
+    static const RowShapes events = row_shapes(sql::transition_events);
+    run_in_chunks(
+        store_, done, [&](std::size_t shape) -> const std::string& { return events[shape]; },
+        [&](Statement& insert) { insert.bind(1, now).bind_static(2, "leased").bind_static(3, "done"); },
+        [&](Statement& insert, int i, const Held* entry) {  // no detail: use() left it NULL
+          const int base = 4 + 4 * i;
+          insert.bind(base, entry->job.seq).bind_static(base + 1, entry->job.worker);
+          insert.bind(base + 3, entry->last_event);
+        });
+    check_event_seqs(first_event, done.size());
     if (!done.empty()) {
       std::vector<std::int64_t> seqs;
       seqs.reserve(done.size());
-      for (const Job* job : done)
-        seqs.push_back(job->seq);
+      for (const Held* entry : done)
+        seqs.push_back(entry->job.seq);
       on_done(seqs, now);
     }
     // A job named once moves out; one named again is copied until its last ack.

@@ -135,7 +135,12 @@ PushOutcome JobQueue::admit(const PushItem& item, EpochMillis now, std::int64_t&
 void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now) {
   // Text that lives in `fresh` and its specs until the inserts have run is bound without
   // a copy; only the serialised JSON is made here, and most jobs have no labels and no
-  // dependencies to serialise.
+  // dependencies to serialise. Job i's first event is first_event + i.
+  auto last = store_.use(sql::kLastEventSeq);
+  last.step();
+  const std::int64_t first_event = last.integer(0) + 1;
+  last.reset();
+  const NewJob* const front = fresh.data();
   insert_rows(store_, sql::kInsertJobPrefix, sql::kInsertJobColumns, fresh,
               [&](Statement& insert, int base, const NewJob& job) {
                 const JobSpec& spec = *job.spec;
@@ -162,7 +167,7 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
                 insert.bind(base + 18, job.waiting).bind_static(base + 19, spec.idempotency_key);
                 insert.bind_static(base + 20, job.spec_hash).bind(base + 21, spec.cost);
                 insert.bind_static(base + 22, to_string(job.item->source));
-                insert.bind_static(base + 23, job.item->gate_report);
+                insert.bind_static(base + 23, job.item->gate_report).bind(base + 24, first_event + (&job - front));
               });
   for (const auto& job : fresh)
     for (auto dependency : job.dependencies)
@@ -177,20 +182,27 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
                   insert.bind_static(base + 6, kQuarantinedDetail);
                 else
                   insert.bind_null(base + 6);
+                insert.bind_null(base + 7);  // a job's first event has none before it
               });
+  check_event_seqs(first_event, fresh.size());
+}
+
+void JobQueue::check_event_seqs(std::int64_t first, std::size_t count) {
+  if (count > 0 && store_.last_insert_rowid() != first + static_cast<std::int64_t>(count) - 1)
+    sheratan::fail(ExitCode::failed, "internal error: job events did not get the seqs their jobs name");
 }
 
 void JobQueue::record_event(std::int64_t job_seq, EpochMillis now, std::optional<std::string_view> from,
                             std::string_view to, const std::optional<std::string>& worker,
                             const std::optional<std::string>& detail) {
-  static const std::string one = sql::multi_row_insert(sql::kInsertEventPrefix, sql::kInsertEventColumns, 1);
-  auto insert = store_.use(one);
+  auto insert = store_.use(sql::kRecordEvent);
   insert.bind(1, job_seq).bind(2, now);
   if (from)
     insert.bind(3, *from);
   else
     insert.bind_null(3);
   insert.bind(4, to).bind(5, worker).bind(6, detail).run();
+  store_.use(sql::kSetLastEvent).bind(1, job_seq).bind(2, store_.last_insert_rowid()).run();
 }
 
 }  // namespace sheratan

@@ -120,6 +120,8 @@ class Store {
   /// PRAGMA data_version: changes when another connection commits.
   std::int64_t data_version();
   std::int64_t changes() const;
+  /// The rowid of the last row this connection inserted.
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

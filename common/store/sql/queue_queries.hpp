@@ -21,11 +21,28 @@ inline constexpr std::string_view kJobColumns = SHERATAN_JOB_COLUMNS;
 inline constexpr std::string_view kInsertJobPrefix =
     "INSERT OR FAIL INTO jobs (seq, id, kind, queue, params, labels, chain, priority, status, run_at, created_at, "
     "updated_at, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, waiting_deps, "
-    "idempotency_key, spec_hash, cost, source, gate_report) VALUES ";
-inline constexpr int kInsertJobColumns = 23;
+    "idempotency_key, spec_hash, cost, source, gate_report, last_event) VALUES ";
+inline constexpr int kInsertJobColumns = 24;
+// Events written many at a time take the seqs after kLastEventSeq in the order of their
+// rows (SQLite gives a new row the largest rowid plus one), which the writer sets as the
+// jobs' last_event beforehand and checks after (JobQueue::check_event_seqs); an explicit
+// seq would cost each row a search of the table. prev_seq is the job's last_event
+// before (see migration 9).
 inline constexpr std::string_view kInsertEventPrefix =
-    "INSERT OR FAIL INTO job_events (job_seq, ts, from_status, to_status, worker, detail) VALUES ";
-inline constexpr int kInsertEventColumns = 6;
+    "INSERT OR FAIL INTO job_events (job_seq, ts, from_status, to_status, worker, detail, prev_seq) VALUES ";
+inline constexpr int kInsertEventColumns = 7;
+
+// The events of one change of many jobs (a claim's leases, a batch of acks): ts ?1,
+// from_status ?2 and to_status ?3 are bound once, then each event's job seq, worker,
+// detail and prev_seq from ?4 on (multi_row.hpp). Each bind costs some 200
+// instructions: the shared ones are bound once a statement.
+std::string transition_events(std::size_t rows);
+// One event of one job, chained to the job's last one; the caller then sets the job's
+// last_event to the new event's rowid with kSetLastEvent.
+inline constexpr std::string_view kRecordEvent =
+    "INSERT OR FAIL INTO job_events (job_seq, ts, from_status, to_status, worker, detail, prev_seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT last_event FROM jobs WHERE seq = ?1))";
+inline constexpr std::string_view kSetLastEvent = "UPDATE jobs SET last_event = ?2 WHERE seq = ?1";
 
 /// prefix followed by `rows` groups of `columns` placeholders.
 std::string multi_row_insert(std::string_view prefix, int columns, std::size_t rows);
@@ -40,24 +57,26 @@ inline constexpr std::string_view kSeqStatusById = "SELECT seq, status FROM jobs
 inline constexpr std::string_view kJobBySeq = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE seq = ?1";
 inline constexpr std::string_view kJobById = "SELECT " SHERATAN_JOB_COLUMNS " FROM jobs WHERE id = ?1";
 
-// Both halves are served by partial indexes (jobs_ready, jobs_unready).
+// Open jobs: each third is served by a partial index (jobs_ready, jobs_pending, and a
+// scan of jobs_leases, which covers the queue; see migration 8).
 inline constexpr std::string_view kQueueDepth =
     "SELECT (SELECT count(*) FROM jobs WHERE status = 'ready' AND queue = ?1) + "
-    "(SELECT count(*) FROM jobs WHERE status IN ('pending', 'leased') AND queue = ?1)";
+    "(SELECT count(*) FROM jobs WHERE status = 'pending' AND queue = ?1) + "
+    "(SELECT count(*) FROM jobs WHERE status = 'leased' AND queue = ?1)";
 
 // Claiming: the partial indexes jobs_ready, jobs_due and jobs_leases serve these.
 inline constexpr std::string_view kExpiredLeases =
     "SELECT seq FROM jobs WHERE status = 'leased' AND lease_until <= ?1 ORDER BY lease_until LIMIT ?2";
 inline constexpr std::string_view kDuePending =
     "SELECT seq FROM jobs WHERE status = 'pending' AND waiting_deps = 0 AND run_at <= ?1 ORDER BY run_at LIMIT ?2";
-// The jobs a claim leases, whole: the claim updates them by seq and so knows their new
-// state without reading them again.
+// The jobs a claim leases, whole, and each one's last_event: the claim updates them by
+// seq and so knows their new state without reading them again.
 inline constexpr std::string_view kReadyInQueue = "SELECT " SHERATAN_JOB_COLUMNS
-                                                  " FROM jobs WHERE status = 'ready' AND queue = ?1 "
+                                                  ", last_event FROM jobs WHERE status = 'ready' AND queue = ?1 "
                                                   "ORDER BY priority DESC, seq LIMIT ?2";
 inline constexpr std::string_view kReadyInQueueOfKinds =
     "SELECT " SHERATAN_JOB_COLUMNS
-    " FROM jobs WHERE status = 'ready' AND queue = ?1 "
+    ", last_event FROM jobs WHERE status = 'ready' AND queue = ?1 "
     "AND kind IN (SELECT value FROM json_each(?3)) ORDER BY priority DESC, seq LIMIT ?2";
 inline constexpr std::string_view kAnyReadyInQueue =
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'ready' AND queue = ?1)";
@@ -69,27 +88,29 @@ inline constexpr std::string_view kNextDue =
 inline constexpr std::string_view kNextLeaseExpiry = "SELECT min(lease_until) FROM jobs WHERE status = 'leased'";
 
 // Leases the jobs of a claim, many per statement (multi_row.hpp): worker ?1,
-// lease_until ?2, updated_at ?3, then each job's seq and new token from ?4 on, the CASE
-// picking each row's token. One UPDATE per job cost about 40% more: each statement
-// execution opens a cursor per index, seeks from the root and frees its registers, which
-// a batch pays once. No RETURNING: SQLite runs RETURNING as a trigger, and a statement
-// with a trigger opens a statement journal; the caller read the rows before and applies
-// the same change to its copies. OR FAIL for the same reason: a statement that changes
-// many rows and may abort keeps a statement journal (a copy of each page it touches) to
-// undo its own rows; no constraint can fail on the values bound, and a failure throws
-// and rolls the whole transaction back anyway.
+// lease_until ?2, updated_at ?3, then each job's seq, new token and new event's seq
+// (its last_event) from ?4 on, in ascending seq, the CASEs picking each row's values by
+// halving the seqs. One UPDATE per job cost about 40% more: each statement execution
+// opens a cursor per index, seeks from the root and frees its registers, which a batch
+// pays once. No RETURNING: SQLite runs RETURNING as a trigger, and a statement with a
+// trigger opens a statement journal; the caller read the rows before and applies the
+// same change to its copies. OR FAIL for the same reason: a statement that changes many
+// rows and may abort keeps a statement journal (a copy of each page it touches) to undo
+// its own rows; no constraint can fail on the values bound, and a failure throws and
+// rolls the whole transaction back anyway.
 std::string lease_rows(std::size_t rows);
 
 // Finishing a lease: the token must match and the lease must not have run out.
 #define SHERATAN_LEASE_COLUMNS \
   "seq, status, lease_token, lease_until, attempts, max_attempts, backoff_ms, backoff_max_ms, worker, result_hash, id"
 inline constexpr std::string_view kLeaseHolder = "SELECT " SHERATAN_LEASE_COLUMNS " FROM jobs WHERE id = ?1";
-// The jobs a batch of acks names, whole (see done_rows), `rows` ids at a time from ?1 on
-// (multi_row.hpp): binding them costs less than a JSON array to build and parse.
+// The jobs a batch of acks names, whole, and each one's last_event (see done_rows),
+// `rows` ids at a time from ?1 on (multi_row.hpp): binding them costs less than a JSON
+// array to build and parse.
 std::string jobs_by_ids(std::size_t rows);
 // Completes the acks of a batch, many per statement, for the same reasons as
-// lease_rows: finished_at and updated_at ?1, then each job's seq, result and result hash
-// from ?2 on. The token stays, so that a repeated ack is recognised.
+// lease_rows: finished_at and updated_at ?1, then each job's seq, result, result hash and
+// new event's seq from ?2 on, in ascending seq. The token stays, so that a repeated ack is recognised.
 std::string done_rows(std::size_t rows);
 
 inline constexpr std::string_view kMarkRetry =
@@ -119,6 +140,9 @@ inline constexpr std::string_view kResetForRetry =
 
 // Dependencies.
 inline constexpr std::string_view kDependents = "SELECT job_seq FROM job_deps WHERE dep_seq = ?1";
+// Whether any job waits for another: most stores have no dependencies, and an ack
+// then looks up no dependents.
+inline constexpr std::string_view kAnyDependency = "SELECT EXISTS (SELECT 1 FROM job_deps)";
 inline constexpr std::string_view kDependentsOfAll =
     "SELECT job_seq FROM job_deps WHERE dep_seq IN (SELECT value FROM json_each(?1))";
 inline constexpr std::string_view kDependencyStatuses =
@@ -130,10 +154,13 @@ inline constexpr std::string_view kStatusBySeq = "SELECT status, waiting_deps, r
 
 // Reading.
 #define SHERATAN_EVENT_COLUMNS "e.seq, j.id, e.ts, e.from_status, e.to_status, e.worker, e.detail"
-inline constexpr std::string_view kEventsOfJob =
-    "SELECT " SHERATAN_EVENT_COLUMNS
-    " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
-    "WHERE e.job_seq = (SELECT seq FROM jobs WHERE id = ?1) ORDER BY e.seq";
+// A job's events: the chain from its last_event back through prev_seq (migration 9).
+#define SHERATAN_EVENT_CHAIN(JOB)                                        \
+  "WITH RECURSIVE chain(seq) AS (SELECT last_event FROM jobs WHERE " JOB \
+  " UNION ALL SELECT e.prev_seq FROM job_events e JOIN chain c ON e.seq = c.seq WHERE e.prev_seq IS NOT NULL) "
+inline constexpr std::string_view kEventsOfJob = SHERATAN_EVENT_CHAIN(
+    "id = ?1") "SELECT " SHERATAN_EVENT_COLUMNS
+               " FROM chain c JOIN job_events e ON e.seq = c.seq JOIN jobs j ON j.seq = e.job_seq ORDER BY e.seq";
 inline constexpr std::string_view kEventsAfter = "SELECT " SHERATAN_EVENT_COLUMNS
                                                  " FROM job_events e JOIN jobs j ON j.seq = e.job_seq "
                                                  "WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";
@@ -151,7 +178,8 @@ inline constexpr std::string_view kPurgeable =
     "AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs w ON w.seq = d.job_seq "
     "WHERE d.dep_seq = jobs.seq AND w.status NOT IN ('done', 'dead', 'canceled')) LIMIT 10000";
 inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
-inline constexpr std::string_view kDeleteEventsOfJob = "DELETE FROM job_events WHERE job_seq = ?1";
+inline constexpr std::string_view kDeleteEventsOfJob =
+    SHERATAN_EVENT_CHAIN("seq = ?1") "DELETE FROM job_events WHERE seq IN (SELECT seq FROM chain)";
 inline constexpr std::string_view kDeleteDependencies = "DELETE FROM job_deps WHERE dep_seq = ?1 OR job_seq = ?1";
 
 }  // namespace sheratan::sql

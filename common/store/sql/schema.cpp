@@ -343,6 +343,32 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_by_ts ON audit_events(ts);
 )sql",
+      // 8: a claim and an ack no longer write an index that only counts open jobs. jobs_unready
+      // held the pending and the leased jobs by queue, for the depth check of a push, and
+      // cost a claimed and acked job an index insert and delete (a twentieth of its
+      // instructions). It now holds the pending ones alone; the leased ones are counted from
+      // jobs_leases, which gains their queue for that (a scan of the leased jobs, whose
+      // number the workers' concurrency bounds).
+      R"sql(
+DROP INDEX jobs_unready;
+CREATE INDEX jobs_pending ON jobs(queue) WHERE status = 'pending';
+DROP INDEX jobs_leases;
+CREATE INDEX jobs_leases ON jobs(lease_until, queue) WHERE status = 'leased';
+)sql",
+      // 9: a job's events are found from the job, not through the index job_events_by_job.
+      // That index holds a job's events beside each other, so each event of a claim or an
+      // ack went into the middle of index pages that earlier events had packed full, and
+      // split them: a sixth of a claimed and acked job's instructions. Now jobs.last_event
+      // names the job's latest event and each event names the job's one before it
+      // (prev_seq, NULL for its first): show and purge walk that chain back by rowid.
+      R"sql(
+ALTER TABLE job_events ADD COLUMN prev_seq INTEGER;
+ALTER TABLE jobs ADD COLUMN last_event INTEGER;
+UPDATE job_events SET prev_seq = (SELECT max(p.seq) FROM job_events p
+                                  WHERE p.job_seq = job_events.job_seq AND p.seq < job_events.seq);
+UPDATE jobs SET last_event = (SELECT max(seq) FROM job_events WHERE job_seq = jobs.seq);
+DROP INDEX job_events_by_job;
+)sql",
   };
   return migrations;
 }

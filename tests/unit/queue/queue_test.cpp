@@ -200,18 +200,23 @@ TEST_CASE_METHOD(QueueFixture, "claim and ack return each job exactly as the sto
 
 TEST_CASE_METHOD(QueueFixture, "a large claim and ack batch changes every job it names", "[queue]") {
   // More jobs than one chunk of UPDATEs holds, and a remainder; the repeated ack falls
-  // into another chunk of the ack's read than the first.
+  // into another chunk of the ack's read than the first. Mixed priorities claim them
+  // out of seq order, and the acks come in yet another: each row must still get its own
+  // token and result.
   constexpr int kJobs = 100;
   for (int i = 0; i < kJobs; ++i)
-    push(R"({"kind":"k","params":{"n":)" + std::to_string(i) + "}}");
+    push(R"({"kind":"k","priority":)" + std::to_string(i * 7 % 5) + R"(,"params":{"n":)" + std::to_string(i) + "}}");
   clock.advance(100);
   auto leased = claim("w1", kJobs + 10, 30'000);
   REQUIRE(leased.size() == kJobs);
+  CHECK(leased.front().spec.priority == 4);
   for (const auto& job : leased)
     CHECK(job.to_json() == get(job.id).to_json());
   std::vector<sheratan::AckRequest> acks;
-  for (const auto& job : leased)
+  for (std::size_t i = 0; i < leased.size(); ++i) {
+    const Job& job = leased[i * 37 % leased.size()];
     acks.push_back({lease(job), Json{{"n", job.spec.params["n"]}}, 0});
+  }
   acks.push_back(acks.front());
   clock.advance(100);
   auto done = queue.ack_all(acks);
