@@ -115,14 +115,15 @@ has_events() { [ "$(events "$1" "$2" | wc -l)" -ge "$3" ]; }
   start_server --tokens "$dir/tokens"
   ROUTE=/v1/changes stream_to "$dir/ch" "" -H "Authorization: Bearer $TOKEN_WORK"
   changes() { grep -c '^event: change$' "$dir/ch"; }
+  changes_at_least() { [ "$(changes)" -ge "$1" ]; }
   assert_equal "$(changes)" 0
   q push build >/dev/null
-  wait_until 10 test "$(changes)" -ge 1
+  wait_until 10 changes_at_least 1
   local after_push
   after_push=$(grep -m1 '^data: ' "$dir/ch" | cut -d' ' -f2)
   [[ "$after_push" =~ ^[0-9]+$ ]]
   "$STATE" set PAUSED --reason maintenance >/dev/null
-  wait_until 10 test "$(changes)" -ge 2
+  wait_until 10 changes_at_least 2
   # The counter grows; the events carry no job or state.
   [ "$(grep '^data: ' "$dir/ch" | tail -1 | cut -d' ' -f2)" -gt "$after_push" ]
   run grep -c '"job"\|"next_state"' "$dir/ch"
