@@ -118,6 +118,12 @@ class JobQueue {
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);
   Job extend(const LeaseRef& lease, Millis lease_ms);
   Job release(const LeaseRef& lease);
+  /// Runs change (extend or release) on each lease in one transaction. A lease the
+  /// queue refuses (Error conflict or failed: a stale token, an unknown job) changes
+  /// nothing and gets nullopt, while the others go through; any other error (a busy
+  /// store) throws and nothing lands.
+  std::vector<std::optional<Job>> each_lease(const std::vector<LeaseRef>& leases,
+                                             const std::function<Job(const LeaseRef&)>& change);
 
   Job cancel(const std::string& id, const std::string& reason);
   /// Decides on quarantined jobs, all or none in one transaction: approve makes each

@@ -365,6 +365,24 @@ Job JobQueue::release(const LeaseRef& lease) {
   });
 }
 
+std::vector<std::optional<Job>> JobQueue::each_lease(const std::vector<LeaseRef>& leases,
+                                                     const std::function<Job(const LeaseRef&)>& change) {
+  return store_.write([&] {
+    std::vector<std::optional<Job>> after;
+    after.reserve(leases.size());
+    for (const auto& lease : leases) {
+      try {
+        after.emplace_back(change(lease));
+      } catch (const Error& error) {
+        // Refused: that change wrote nothing, so the others still go through.
+        if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
+        after.emplace_back(std::nullopt);
+      }
+    }
+    return after;
+  });
+}
+
 ReapCounts JobQueue::reap() {
   return store_.write([&] {
     ReapCounts counts;

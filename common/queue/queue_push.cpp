@@ -136,10 +136,7 @@ void JobQueue::write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now)
   // Text that lives in `fresh` and its specs until the inserts have run is bound without
   // a copy; only the serialised JSON is made here, and most jobs have no labels and no
   // dependencies to serialise. Job i's first event is first_event + i.
-  auto last = store_.use(sql::kLastEventSeq);
-  last.step();
-  const std::int64_t first_event = last.integer(0) + 1;
-  last.reset();
+  const std::int64_t first_event = last_event_seq() + 1;
   const NewJob* const front = fresh.data();
   insert_rows(store_, sql::kInsertJobPrefix, sql::kInsertJobColumns, fresh,
               [&](Statement& insert, int base, const NewJob& job) {

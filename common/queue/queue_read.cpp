@@ -72,7 +72,9 @@ std::vector<JobEvent> JobQueue::events_after(std::int64_t seq, std::int64_t limi
 std::int64_t JobQueue::last_event_seq() {
   auto row = store_.use(sql::kLastEventSeq);
   row.step();
-  return row.integer(0);
+  const std::int64_t seq = row.integer(0);
+  row.reset();  // no read cursor left open in the caller's transaction
+  return seq;
 }
 
 QueueStats JobQueue::stats() {

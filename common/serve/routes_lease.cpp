@@ -238,25 +238,17 @@ void lease_batch(Call& call) {
   if (auto found = body.find("lease"); extend && found != body.end()) lease_ms = parse_duration_json(*found);
   const std::vector<LeaseRef> leases = parse_leases(body);
   JobQueue queue(call.store, call.shared.clock);
-  Json changed, refused;
-  call.store.write([&] {
-    changed = Json::array();
-    refused = Json::array();
-    for (const auto& lease : leases) {
-      try {
-        if (extend) {
-          Job job = queue.extend(lease, lease_ms);
-          changed.push_back({{"id", job.id}, {"lease_until", format_rfc3339(job.lease_until.value_or(0))}});
-        } else {
-          queue.release(lease);
-          changed.push_back(lease.id);
-        }
-      } catch (const Error& error) {
-        if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-        refused.push_back(lease.id);
-      }
-    }
-  });
+  const auto after = queue.each_lease(
+      leases, [&](const LeaseRef& lease) { return extend ? queue.extend(lease, lease_ms) : queue.release(lease); });
+  Json changed = Json::array(), refused = Json::array();
+  for (std::size_t i = 0; i < leases.size(); ++i) {
+    if (!after[i])
+      refused.push_back(leases[i].id);
+    else if (extend)
+      changed.push_back({{"id", leases[i].id}, {"lease_until", format_rfc3339(after[i]->lease_until.value_or(0))}});
+    else
+      changed.push_back(leases[i].id);
+  }
   call.reply_json(200, Json{{extend ? "extended" : "released", std::move(changed)}, {"refused", std::move(refused)}});
 }
 

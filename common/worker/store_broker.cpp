@@ -95,49 +95,50 @@ void StoreBroker::gated_claim(const ClaimRequest& claim, Exchange& round) {
     round.events.push_back(std::move(event));
 }
 
-std::optional<std::set<std::string>> StoreBroker::on_each_lease(const std::vector<Job*>& jobs,
-                                                                const std::function<void(Job&)>& change,
-                                                                const char* what) {
-  std::set<std::string> refused;
+std::optional<std::vector<std::optional<Job>>> StoreBroker::on_each_lease(
+    const std::vector<Job*>& jobs, const std::function<Job(const LeaseRef&)>& change, const char* what) {
+  std::vector<LeaseRef> leases;
+  leases.reserve(jobs.size());
+  for (const Job* job : jobs)
+    leases.push_back(lease_of(*job));
   try {
-    store_.write([&] {
-      refused.clear();
-      for (Job* job : jobs) {
-        try {
-          change(*job);
-        } catch (const Error& error) {
-          // Refused (another token holds the job, or it is no longer leased): that
-          // change wrote nothing, so the others still go through.
-          if (error.code() != ExitCode::conflict && error.code() != ExitCode::failed) throw;
-          refused.insert(job->id);
-        }
-      }
-    });
+    return queue_.each_lease(leases, change);
   } catch (const Error& error) {
     print_warning(std::string("cannot ") + what + " leases: " + error.what());
     return std::nullopt;
   }
-  return refused;
 }
 
 std::optional<std::set<std::string>> StoreBroker::extend(const std::vector<Job*>& jobs, Millis lease_ms) {
-  auto lost = on_each_lease(
-      jobs, [&](Job& job) { job.lease_until = queue_.extend(lease_of(job), lease_ms).lease_until; }, "extend");
-  if (!lost || lost->empty()) return lost;
+  auto after = on_each_lease(
+      jobs, [&](const LeaseRef& lease) { return queue_.extend(lease, lease_ms); }, "extend");
+  if (!after) return std::nullopt;
+  std::set<std::string> lost;
   std::vector<const Job*> lost_jobs;
-  for (const Job* job : jobs)
-    if (lost->count(job->id)) lost_jobs.push_back(job);
-  void_cost_holds(lost_jobs);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if ((*after)[i]) {
+      jobs[i]->lease_until = (*after)[i]->lease_until;
+    } else {
+      lost.insert(jobs[i]->id);
+      lost_jobs.push_back(jobs[i]);
+    }
+  }
+  if (!lost_jobs.empty()) void_cost_holds(lost_jobs);
   return lost;
 }
 
 std::optional<std::set<std::string>> StoreBroker::release(const std::vector<Job*>& jobs) {
-  auto refused = on_each_lease(
-      jobs, [&](Job& job) { queue_.release(lease_of(job)); }, "release");
-  if (!refused) return refused;
+  auto after = on_each_lease(
+      jobs, [&](const LeaseRef& lease) { return queue_.release(lease); }, "release");
+  if (!after) return std::nullopt;
+  std::set<std::string> refused;
   std::vector<const Job*> released;
-  for (const Job* job : jobs)
-    if (!refused->count(job->id)) released.push_back(job);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if ((*after)[i])
+      released.push_back(jobs[i]);
+    else
+      refused.insert(jobs[i]->id);
+  }
   void_cost_holds(released);
   return refused;
 }

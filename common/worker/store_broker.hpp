@@ -43,10 +43,11 @@ class StoreBroker final : public JobBroker {
   /// Claims in the caller's transaction, the system's gate read in it: nothing is
   /// leased after a pause commits.
   void gated_claim(const ClaimRequest& claim, Exchange& round);
-  /// Applies change to each lease in one transaction; returns the ids the queue
-  /// refused, or nullopt when the store stayed busy.
-  std::optional<std::set<std::string>> on_each_lease(const std::vector<Job*>& jobs,
-                                                     const std::function<void(Job&)>& change, const char* what);
+  /// JobQueue::each_lease on the jobs' leases: each job after, nullopt where refused;
+  /// nullopt in all (after a warning) when the store stayed busy.
+  std::optional<std::vector<std::optional<Job>>> on_each_lease(const std::vector<Job*>& jobs,
+                                                               const std::function<Job(const LeaseRef&)>& change,
+                                                               const char* what);
 
   // store_broker_report.cpp: results into the store, in batches
   std::vector<WorkEvent> apply_reports(std::vector<WorkReport>& batch);
