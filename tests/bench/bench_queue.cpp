@@ -47,22 +47,10 @@ double push_from_pipe(const std::string& tool, const fs::path& dir, int jobs) {
   return jobs / seconds_since(start);
 }
 
-/// Claims and acks `total` jobs, `batch` per claim and per ack transaction.
+/// Jobs per second of claim_and_ack: `total` jobs, `batch` per claim and per ack transaction.
 double claim_ack_rate(JobQueue& queue, int total, int batch) {
-  ClaimRequest request;
-  request.worker = "bench";
-  request.limit = batch;
   auto start = std::chrono::steady_clock::now();
-  int done = 0;
-  while (done < total) {
-    auto jobs = queue.claim(request);
-    if (jobs.empty()) break;
-    std::vector<AckRequest> acks;
-    for (const auto& job : jobs)
-      acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
-    queue.ack_all(acks);
-    done += static_cast<int>(jobs.size());
-  }
+  const int done = claim_and_ack(queue, total, batch);
   return done / seconds_since(start);
 }
 

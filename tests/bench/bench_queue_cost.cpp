@@ -42,22 +42,10 @@ int claim_ack(const fs::path& db, int total, int batch) {
   auto store = Store::open(options);
   SystemClock clock;
   JobQueue queue(*store, clock);
-  ClaimRequest request;
-  request.worker = "bench";
-  request.limit = batch;
-  int done = 0;
   statement_steps(store->handle(), true);
   auto start = std::chrono::steady_clock::now();
   CALLGRIND_START_INSTRUMENTATION;
-  while (done < total) {
-    auto jobs = queue.claim(request);
-    if (jobs.empty()) break;
-    std::vector<AckRequest> acks;
-    for (const auto& job : jobs)
-      acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
-    queue.ack_all(acks);
-    done += static_cast<int>(jobs.size());
-  }
+  const int done = claim_and_ack(queue, total, batch);
   CALLGRIND_STOP_INSTRUMENTATION;
   if (std::getenv("SHERATAN_STATEMENT_STEPS")) statement_steps(store->handle(), false);
   std::printf("claimed and acked %d jobs, %d a batch: %.0f jobs/s\n", done, batch, done / seconds_since(start));

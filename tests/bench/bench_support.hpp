@@ -96,6 +96,25 @@ inline void push_jobs(const fs::path& db, const std::string& kind, int jobs) {
   push_jobs(queue, kind, jobs);
 }
 
+/// Claims and acks up to `total` jobs as worker "bench", `batch` per claim and per ack
+/// transaction; returns how many were done.
+inline int claim_and_ack(JobQueue& queue, int total, int batch) {
+  ClaimRequest request;
+  request.worker = "bench";
+  request.limit = batch;
+  int done = 0;
+  while (done < total) {
+    auto jobs = queue.claim(request);
+    if (jobs.empty()) break;
+    std::vector<AckRequest> acks;
+    for (const auto& job : jobs)
+      acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
+    queue.ack_all(acks);
+    done += static_cast<int>(jobs.size());
+  }
+  return done;
+}
+
 /// How many jobs of the store at db are done.
 inline std::int64_t done_jobs(const fs::path& db) {
   StoreOptions options;

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 
 #include "cli/error.hpp"
@@ -27,8 +28,9 @@ namespace {
 
 constexpr EpochMillis kNow = 1'800'000'000'000;
 
-// A store as a release with the first `version` migrations left it.
-void write_old_store(const std::string& path, int version) {
+// A store as a release with the first `version` migrations left it, holding `rows`
+// (SQL that release could have written); then opened by this one, which upgrades it.
+std::unique_ptr<sheratan::Store> upgraded_store(const std::string& path, int version, const std::string& rows) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
   for (int v = 0; v < version; ++v)
@@ -36,7 +38,12 @@ void write_old_store(const std::string& path, int version) {
                          nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_exec(raw, ("PRAGMA user_version=" + std::to_string(version)).c_str(), nullptr, nullptr, nullptr) ==
           SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(raw);
+  sheratan::StoreOptions options;
+  options.path = path;
+  options.durable = false;
+  return sheratan::Store::open(options);
 }
 
 // One job row written as an old release would have, with its status and lease.
@@ -83,23 +90,12 @@ std::string refused_depth(JobQueue& queue, const std::string& name) {
 
 TEST_CASE("migration 8: a version-7 store keeps its depth, stats and reaping", "[queue][store]") {
   TempDir dir;
-  const std::string path = dir.file("old.db");
-  write_old_store(path, 7);
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    const std::string expired = std::to_string(kNow - 1), live = std::to_string(kNow + 60'000);
-    const std::string rows =
-        job_row(1, "a", "ready", "") + job_row(2, "a", "ready", "") + job_row(3, "a", "pending", "") +
-        job_row(4, "a", "leased", expired) + job_row(5, "a", "leased", live) + job_row(6, "a", "done", "") +
-        job_row(7, "b", "leased", live) + job_row(8, "b", "pending", "") + job_row(9, "b", "dead", "");
-    REQUIRE(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(raw);
-  }
-  sheratan::StoreOptions options;
-  options.path = path;
-  options.durable = false;
-  auto store = sheratan::Store::open(options);
+  const std::string expired = std::to_string(kNow - 1), live = std::to_string(kNow + 60'000);
+  auto store = upgraded_store(
+      dir.file("old.db"), 7,
+      job_row(1, "a", "ready", "") + job_row(2, "a", "ready", "") + job_row(3, "a", "pending", "") +
+          job_row(4, "a", "leased", expired) + job_row(5, "a", "leased", live) + job_row(6, "a", "done", "") +
+          job_row(7, "b", "leased", live) + job_row(8, "b", "pending", "") + job_row(9, "b", "dead", ""));
   CHECK(scalar(*store, "PRAGMA user_version") == static_cast<std::int64_t>(sheratan::schema_migrations().size()));
   CHECK(scalar(*store, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_unready'") == 0);
   CHECK(scalar(*store, "SELECT count(*) FROM jobs") == 9);
@@ -151,25 +147,14 @@ TEST_CASE("migration 8: a version-7 store keeps its depth, stats and reaping", "
 
 TEST_CASE("migration 9: a version-8 store keeps each job's events, found by their chain", "[queue][store]") {
   TempDir dir;
-  const std::string path = dir.file("old.db");
-  write_old_store(path, 8);
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    // Job 1 is done (three events), job 2 leased (two), interleaved as they happened.
-    const std::string rows =
-        job_row(1, "a", "done", "") + job_row(2, "a", "leased", std::to_string(kNow + 60'000)) +
-        "INSERT INTO job_events (seq, job_seq, ts, from_status, to_status, worker, detail) VALUES "
-        "(1, 1, 1, NULL, 'ready', NULL, NULL), (2, 2, 1, NULL, 'ready', NULL, NULL), "
-        "(3, 1, 2, 'ready', 'leased', 'w', 'attempt 1'), (4, 2, 2, 'ready', 'leased', 'w', 'attempt 1'), "
-        "(5, 1, 3, 'leased', 'done', 'w', NULL);";
-    REQUIRE(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(raw);
-  }
-  sheratan::StoreOptions options;
-  options.path = path;
-  options.durable = false;
-  auto store = sheratan::Store::open(options);
+  // Job 1 is done (three events), job 2 leased (two), interleaved as they happened.
+  auto store = upgraded_store(
+      dir.file("old.db"), 8,
+      job_row(1, "a", "done", "") + job_row(2, "a", "leased", std::to_string(kNow + 60'000)) +
+          "INSERT INTO job_events (seq, job_seq, ts, from_status, to_status, worker, detail) VALUES "
+          "(1, 1, 1, NULL, 'ready', NULL, NULL), (2, 2, 1, NULL, 'ready', NULL, NULL), "
+          "(3, 1, 2, 'ready', 'leased', 'w', 'attempt 1'), (4, 2, 2, 'ready', 'leased', 'w', 'attempt 1'), "
+          "(5, 1, 3, 'leased', 'done', 'w', NULL);");
   CHECK(scalar(*store, "SELECT count(*) FROM sqlite_master WHERE name = 'job_events_by_job'") == 0);
   CHECK(scalar(*store, "SELECT last_event FROM jobs WHERE seq = 1") == 5);
   CHECK(scalar(*store, "SELECT last_event FROM jobs WHERE seq = 2") == 4);
@@ -203,8 +188,10 @@ TEST_CASE("migration 9: a version-8 store keeps each job's events, found by thei
   CHECK(transitions(fresh) == "7:>ready 8:ready>canceled ");
   CHECK(transitions("j-1") == "1:>ready 3:ready>leased 5:leased>done ");
 
-  // Purge deletes a job's events, and only its own.
+  // Purge deletes a finished job's events, and only its own: an open job keeps its chain.
+  const std::string open = queue.push({PushItem{spec, 0}}, std::nullopt).front().id;
   clock.advance(10'000);
   CHECK(queue.purge(1000) == 3);
-  CHECK(scalar(*store, "SELECT count(*) FROM job_events") == 0);
+  CHECK(scalar(*store, "SELECT count(*) FROM job_events") == 1);
+  CHECK(transitions(open) == "9:>ready ");
 }
