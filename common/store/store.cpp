@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,10 +125,23 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
+// glibc hands the top of the heap back to the kernel once 128 KiB of it are free, and
+// serves blocks of 128 KiB and more with mmap. A process with a store open allocates
+// and frees about the same memory in every transaction (a claim of 100 jobs holds some
+// 60 KiB of them), so each transaction gave pages back and faulted them in again; on a
+// virtual machine each hand-back also flushes the TLB of every core. Measured on a
+// claim+ack loop: 15 page faults per transaction, a third of the system time. Freed
+// memory is now kept up to 64 MiB, and mmap is left to blocks of 32 MiB and more.
+void keep_freed_heap_once() {
+  static const bool kept = mallopt(M_TRIM_THRESHOLD, 64 << 20) == 1 && mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  (void)kept;
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   configure_sqlite_once();
+  keep_freed_heap_once();
   const std::string& path = options.path;
   if (::access(path.c_str(), F_OK) != 0) {
     if (!options.create)
@@ -193,17 +207,17 @@ Store::~Store() {
   sqlite3_close_v2(db_);
 }
 
-void Store::raise(int code, std::string_view doing) const {
-  std::string message = std::string(doing) + " on " + quote(path_) + ": " + sqlite3_errmsg(db_);
+void Store::raise(int code, std::string_view doing, const char* error) const {
+  const std::string what = error ? error : sqlite3_errmsg(db_);
+  std::string message = std::string(doing) + " on " + quote(path_) + ": " + what;
   int primary = code & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     fail(ExitCode::unavailable, "store " + quote(path_) + " is busy (another process holds it) during " +
-                                    std::string(doing) + ": " + sqlite3_errmsg(db_) + " (" + std::to_string(code) +
-                                    ")");
+                                    std::string(doing) + ": " + what + " (" + std::to_string(code) + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
-    fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + sqlite3_errmsg(db_));
+    fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + what);
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-    fail(ExitCode::failed, "store " + quote(path_) + " is not a Sheratan store or is damaged: " + sqlite3_errmsg(db_));
+    fail(ExitCode::failed, "store " + quote(path_) + " is not a Sheratan store or is damaged: " + what);
   fail(ExitCode::failed, message);
 }
 
@@ -266,8 +280,11 @@ void Store::Transaction::commit() {
   if (!owner_) return;
   int code = sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
   if (code != SQLITE_OK) {
-    sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    store_.raise(code, "commit");
+    // A COMMIT that failed on a lock leaves the transaction open, one that failed on
+    // I/O has rolled it back: end it either way, and report the commit's error.
+    const std::string error = sqlite3_errmsg(store_.db_);
+    if (!sqlite3_get_autocommit(store_.db_)) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    store_.raise(code, "commit", error.c_str());
   }
   if (sqlite3_total_changes64(store_.db_) != store_.changes_at_begin_) store_.announce_commit();
 }

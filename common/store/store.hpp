@@ -126,7 +126,9 @@ class Store {
   sqlite3* handle() const { return db_; }
 
   /// Throws the Error that fits SQLite's result code, naming what was being done.
-  [[noreturn]] void raise(int code, std::string_view doing) const;
+  /// `error` is SQLite's message when it was taken before a later call replaced it
+  /// (default: the connection's current message).
+  [[noreturn]] void raise(int code, std::string_view doing, const char* error = nullptr) const;
 
  private:
   class Transaction {
