@@ -1,5 +1,5 @@
 #pragma once
-// The VFS every store is opened with: SQLite's own unix VFS, with two changes to its
+// The VFS every store is opened with: SQLite's own unix VFS, with three changes to its
 // -wal files and one to how its -shm file is reset.
 //
 // SQLite opens the -wal file with SQLITE_OPEN_CREATE, and a file opened that way has
@@ -15,6 +15,11 @@
 // invalidating its header rather than by cutting it to 0 bytes, up to 4 MiB: commits
 // then overwrite blocks the file has, and their fdatasync() need not write its size.
 // wal_vfs.cpp says why that is as safe as the truncation.
+//
+// SQLite writes each WAL frame as two writes (its header, then its page); here the
+// writes that follow each other are gathered and written as one, before anything else
+// touches the file and at the latest when a commit's last frame is written, so that
+// other connections find every committed frame in the file. wal_vfs.cpp says more.
 //
 // The first process to open a store resets its -shm file (the WAL index) by truncating
 // it to 3 bytes, and SQLite extends it again at once; here it is zeroed in place, which

@@ -135,3 +135,20 @@ folder_syncs() {
   [ "$(folder_syncs "$QUEUE" push c)" -ge 1 ]
   assert_equal "$(q ls --json | jq -s length)" 3
 }
+
+@test "a commit writes its WAL frames in a few large writes, not two per frame" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  q push a >/dev/null
+  seq 1 2000 | jq -c '{kind: "bulk", params: {n: ., pad: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}' >"$dir/jobs.jsonl"
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -o "$dir/trace" -e trace=pwrite64 \
+    "$QUEUE" push <"$dir/jobs.jsonl" >/dev/null
+  # Each WAL frame is a 24-byte header and a 4,096-byte page: SQLite writes them apart.
+  grep "pwrite64([0-9]*<$dir/s.db-wal>" "$dir/trace" >"$dir/wal-writes"
+  local writes bytes
+  writes=$(wc -l <"$dir/wal-writes")
+  bytes=$(awk '{ sum += $NF } END { print sum }' "$dir/wal-writes")
+  local frames=$((bytes / 4120))
+  [ "$frames" -ge 100 ]                    # the push wrote a WAL of some length...
+  [ $((writes * 16)) -le "$frames" ]       # ...in writes of 16 frames or more on average
+  assert_equal "$(q ls --kind bulk --json | jq -s length)" 2000
+}
