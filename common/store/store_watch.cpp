@@ -55,12 +55,16 @@ void on_closed(uv_handle_t* handle) {
   delete handles;
 }
 
-// Reads every pending event; true when one names the database or its -wal/-shm
-// files, or when the kernel's queue overflowed (events were lost: assume a change).
+// Reads the pending events; true when one names the database or its -wal/-shm files,
+// or when the kernel's queue overflowed (events were lost: assume a change). The reads
+// are bounded: another program writing into the folder without pause would otherwise
+// keep this loop from ever returning to its timers (a wait's deadline among them).
+// What is left is read at the loop's next turn, the descriptor being readable still.
 bool drain_events(int fd, std::string_view db_name) {
+  constexpr int kMostReads = 64;
   alignas(inotify_event) char buffer[16 * 1024];
   bool relevant = false;
-  for (;;) {
+  for (int reads = 0; reads < kMostReads; ++reads) {
     ssize_t got = ::read(fd, buffer, sizeof buffer);
     if (got <= 0) return relevant;  // EAGAIN: drained
     for (ssize_t at = 0; at < got;) {
@@ -72,6 +76,7 @@ bool drain_events(int fd, std::string_view db_name) {
       at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
   }
+  return relevant;
 }
 
 void on_readable(uv_poll_t* handle, int, int) {

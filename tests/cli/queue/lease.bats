@@ -105,6 +105,17 @@ status_of() { job_field "$1" .status; }
   [ "$elapsed" -ge 200 ] || { echo "returned after ${elapsed}ms"; false; }
 }
 
+@test "claim --wait keeps its deadline while the store's folder never falls quiet" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  q push unrelated --queue elsewhere >/dev/null
+  # strace writes each of the waiter's system calls into the folder the waiter watches:
+  # every read of an event makes the next event, so the events never run out.
+  run --separate-stderr timeout 20 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    strace -f -o "$dir/trace" "$QUEUE" claim --wait 1s
+  assert_status 1  # the deadline's exit, not timeout's 124
+  assert_equal "$output" ""
+}
+
 @test "claim --wait wakes up when another process pushes" {
   q push unrelated --queue elsewhere >/dev/null   # the store exists; nothing to claim
   bg_start "$dir/claimed" "$QUEUE" claim --worker waiter --wait 10s
