@@ -207,9 +207,17 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   if (!first && !wait) fail(ExitCode::unavailable, kPausedMessage);
   if (!first) print_info("the system is PAUSED: waiting until it is not");
   std::vector<Job> jobs = first.value_or(std::vector<Job>{});
+  auto print_jobs = [&] {
+    RecordPrinter printer(context.output_format(),
+                          {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
+    for (const auto& job : jobs)
+      printer.print(job.to_json());
+    printer.finish();
+  };
   if (jobs.empty() && wait) {
     std::optional<std::int64_t> deadline;
     if (flags.wait && !flags.wait->empty()) deadline = monotonic_millis() + parse_duration(*flags.wait);
+    queue.prepare_claim(request);
     StoreWaiter waiter(*store);
     auto outcome = waiter.wait(
         [&]() -> WaitCheck {
@@ -226,15 +234,16 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
       context.exit_status = exit_code_for(outcome);
       return;
     }
+    // Printed before the waiter is torn down: closing its inotify descriptor can take
+    // the kernel milliseconds, and the reader of the pipe is waiting for the job.
+    print_jobs();
+    return;
   }
   if (jobs.empty()) {
     context.exit_status = to_int(ExitCode::failed);
     return;
   }
-  RecordPrinter printer(context.output_format(), {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
-  for (const auto& job : jobs)
-    printer.print(job.to_json());
-  printer.finish();
+  print_jobs();
 }
 
 void add_claim(CLI::App& app, ToolContext& context) {

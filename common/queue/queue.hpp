@@ -109,6 +109,10 @@ class JobQueue {
   /// Whether a claim could lease something now, and else when to look again.
   WaitCheck claimable(const ClaimRequest& request);
 
+  /// Compiles the statements a claim of up to request.limit jobs runs, so that a claim
+  /// that waits spends its wake-up leasing, not preparing SQL (a few hundred µs).
+  void prepare_claim(const ClaimRequest& request);
+
   /// Lease operations; each throws Error(conflict) for a wrong or expired token and
   /// Error(failed) when the job does not exist.
   Job ack(const LeaseRef& lease, const Json& result);

@@ -42,6 +42,16 @@ std::vector<const Job*> in_seq_order(const std::vector<Job>& jobs) {
   return sorted;
 }
 
+// The statements that lease a claim's jobs and record their events, by rows.
+const RowShapes& lease_shapes() {
+  static const RowShapes shapes = row_shapes(sql::lease_rows);
+  return shapes;
+}
+const RowShapes& transition_event_shapes() {
+  static const RowShapes shapes = row_shapes(sql::transition_events);
+  return shapes;
+}
+
 // Runs an UPDATE ... RETURNING the job's columns and reads the changed job.
 Job update_returning_job(Statement&& update) {
   update.step();
@@ -91,17 +101,15 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
       job.lease_until = lease_until;
       job.updated_at = now;
     }
-    static const RowShapes lease = row_shapes(sql::lease_rows);
     run_in_chunks(
-        store_, in_seq_order(jobs), [&](std::size_t shape) -> const std::string& { return lease[shape]; },
+        store_, in_seq_order(jobs), [&](std::size_t shape) -> const std::string& { return lease_shapes()[shape]; },
         [&](Statement& update) { update.bind_static(1, request.worker).bind(2, lease_until).bind(3, now); },
         [&](Statement& update, int i, const Job* job) {
           update.bind(4 + 3 * i, job->seq).bind_static(5 + 3 * i, *job->lease_token);
           update.bind(6 + 3 * i, event_of(job));
         });
-    static const RowShapes events = row_shapes(sql::transition_events);
     run_in_chunks(
-        store_, jobs, [&](std::size_t shape) -> const std::string& { return events[shape]; },
+        store_, jobs, [&](std::size_t shape) -> const std::string& { return transition_event_shapes()[shape]; },
         [&](Statement& insert) { insert.bind(1, now).bind_static(2, "ready").bind_static(3, "leased"); },
         [&](Statement& insert, int i, const Job& job) {
           const int base = 4 + 4 * i;
@@ -112,6 +120,14 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
     check_event_seqs(first_event, jobs.size());
     return jobs;
   });
+}
+
+void JobQueue::prepare_claim(const ClaimRequest& request) {
+  store_.use(sql::kLastEventSeq);
+  for (std::size_t shape = 0; shape < kRowShapes && (std::int64_t{1} << shape) <= request.limit; ++shape) {
+    store_.use(lease_shapes()[shape]);
+    store_.use(transition_event_shapes()[shape]);
+  }
 }
 
 WaitCheck JobQueue::claimable(const ClaimRequest& request) {
