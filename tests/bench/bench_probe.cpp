@@ -132,7 +132,7 @@ WakeTimes wake_latencies(const std::string& tool, const fs::path& db, int rounds
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it settle into its wait
     auto start = std::chrono::steady_clock::now();
     machine.transition({target, "bench", "bench", Json::object(), std::nullopt});
-    skip_line(out[0]);
+    LineReader(out[0]).skip_line();
     times.printed.push_back(seconds_since(start) * 1000);
     wait_child(pid);
     times.exited.push_back(seconds_since(start) * 1000);
@@ -156,11 +156,12 @@ std::vector<double> watch_latencies(const std::string& tool, const fs::path& db,
   wait_for_watch(pid);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it settle into its wait
   std::vector<double> ms;
+  LineReader lines(pipe_fds[0]);
   for (int i = 0; i < rounds; ++i) {
     const SystemState target = i % 2 ? SystemState::operational : SystemState::paused;
     auto start = std::chrono::steady_clock::now();
     machine.transition({target, "bench", "bench", Json::object(), std::nullopt});
-    if (!skip_line(pipe_fds[0])) std::exit(1);
+    if (!lines.skip_line()) std::exit(1);
     ms.push_back(seconds_since(start) * 1000);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // idle again between rounds
   }

@@ -71,7 +71,7 @@ void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
     spec.queue = "default";
     queue.push({{spec, 0}}, std::nullopt);
     auto committed = std::chrono::steady_clock::now();
-    skip_line(out[0]);
+    LineReader(out[0]).skip_line();
     printed.push_back(seconds_since(committed) * 1000);
     wait_child(pid);
     exited.push_back(seconds_since(committed) * 1000);
