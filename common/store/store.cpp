@@ -260,9 +260,18 @@ std::int64_t Store::changes() const {
   return sqlite3_changes64(db_);
 }
 
+int Store::control(std::string_view sql, std::string* error) {
+  Statement statement = use(sql);
+  const int code = sqlite3_step(statement.handle());
+  if (code == SQLITE_DONE || code == SQLITE_ROW) return SQLITE_OK;
+  if (error) *error = sqlite3_errmsg(db_);
+  return code;
+}
+
 void Store::begin(bool immediate) {
-  int code = sqlite3_exec(db_, immediate ? "BEGIN IMMEDIATE" : "BEGIN", nullptr, nullptr, nullptr);
-  if (code != SQLITE_OK) raise(code, "begin transaction");
+  std::string error;
+  int code = control(immediate ? "BEGIN IMMEDIATE" : "BEGIN", &error);
+  if (code != SQLITE_OK) raise(code, "begin transaction", error.c_str());
 }
 
 Store::Transaction::Transaction(Store& store, bool immediate) : store_(store) {
@@ -278,12 +287,12 @@ void Store::Transaction::commit() {
   done_ = true;
   --store_.depth_;
   if (!owner_) return;
-  int code = sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
+  std::string error;
+  int code = store_.control("COMMIT", &error);
   if (code != SQLITE_OK) {
     // A COMMIT that failed on a lock leaves the transaction open, one that failed on
     // I/O has rolled it back: end it either way, and report the commit's error.
-    const std::string error = sqlite3_errmsg(store_.db_);
-    if (!sqlite3_get_autocommit(store_.db_)) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!sqlite3_get_autocommit(store_.db_)) store_.control("ROLLBACK", nullptr);
     store_.raise(code, "commit", error.c_str());
   }
   if (sqlite3_total_changes64(store_.db_) != store_.changes_at_begin_) store_.announce_commit();
@@ -300,7 +309,7 @@ void Store::announce_commit() {
 Store::Transaction::~Transaction() {
   if (done_) return;
   --store_.depth_;
-  if (owner_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (owner_) store_.control("ROLLBACK", nullptr);
 }
 
 void Store::migrate() {

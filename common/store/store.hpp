@@ -159,6 +159,10 @@ class Store {
   void announce_commit();
   void migrate();
   void begin(bool immediate);
+  /// Runs BEGIN, COMMIT or ROLLBACK as a prepared statement kept like any other
+  /// (sqlite3_exec compiled each anew: a twentieth of a claimed and acked job's
+  /// instructions); returns SQLite's code, and its message in `error` on failure.
+  int control(std::string_view sql, std::string* error);
 
   sqlite3* db_;
   std::string path_;
@@ -166,9 +170,19 @@ class Store {
   std::int64_t changes_at_begin_ = 0;
   int announce_fd_ = -1;  // the database file, opened to touch its timestamps
   int wal_frames_ = 0;    // frames in the WAL after this connection's last commit
+  // Statements are found by their text, some of them kilobytes long (a batch's UPDATE
+  // of 64 rows); hashing the whole text at every use cost more than the lookup is
+  // worth. The hash takes the length and the text's first and last 64 bytes; texts
+  // that share them are told apart by the comparison that follows any hash match.
   struct TextHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    std::size_t operator()(std::string_view text) const {
+      constexpr std::size_t kEnds = 64;
+      if (text.size() <= 2 * kEnds) return std::hash<std::string_view>{}(text);
+      const std::size_t head = std::hash<std::string_view>{}(text.substr(0, kEnds));
+      const std::size_t tail = std::hash<std::string_view>{}(text.substr(text.size() - kEnds));
+      return head ^ (tail * 31) ^ (text.size() * 0x9e3779b97f4a7c15ULL);
+    }
   };
   std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>, TextHash, std::equal_to<>>
       statements_;
