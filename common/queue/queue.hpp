@@ -117,8 +117,10 @@ class JobQueue {
   /// Error(failed) when the job does not exist.
   Job ack(const LeaseRef& lease, const Json& result);
   /// Acks many jobs in one transaction (a few UPDATEs for the batch); all or nothing.
-  /// Returns the jobs in request order.
-  std::vector<Job> ack_all(const std::vector<AckRequest>& acks);
+  /// Returns the jobs in request order, or nothing with AckReply::none: a caller that
+  /// prints no jobs (a worker) then spares reading each one whole.
+  enum class AckReply { jobs, none };
+  std::vector<Job> ack_all(const std::vector<AckRequest>& acks, AckReply reply = AckReply::jobs);
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);
   Job extend(const LeaseRef& lease, Millis lease_ms);
   Job release(const LeaseRef& lease);

@@ -225,7 +225,22 @@ Job JobQueue::ack(const LeaseRef& lease, const Json& result) {
   return ack_all({{lease, result, 0}}).front();
 }
 
-std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
+namespace {
+// The fields of a job an ack checks and writes (SHERATAN_ACK_CHECK_COLUMNS).
+Job read_ack_check(const Statement& row) {
+  Job job;
+  job.seq = row.integer(0);
+  job.id = row.text(1);
+  job.status = parse_job_status(row.text_view(2));
+  job.worker = row.optional_text(3);
+  job.lease_token = row.optional_text(4);
+  job.lease_until = row.optional_integer(5);
+  job.result_hash = row.optional_text(6);
+  return job;
+}
+}  // namespace
+
+std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks, AckReply reply) {
   return store_.write([&] {
     const EpochMillis now = clock_.now();
     // Each job the batch names, read once however often it is named. `held` never
@@ -240,15 +255,19 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     held.reserve(acks.size());
     std::unordered_map<std::string_view, Held*> by_id;
     by_id.reserve(acks.size());
-    static const RowShapes by_ids = row_shapes(sql::jobs_by_ids);
+    static const RowShapes whole_by_ids = row_shapes(sql::jobs_by_ids);
+    static const RowShapes checks_by_ids = row_shapes(sql::ack_checks_by_ids);
+    const bool whole = reply == AckReply::jobs;
+    const int last_event_column = whole ? kJobColumnCount : sql::kAckCheckColumns - 1;
     for_each_chunk(acks.size(), [&](std::size_t at, std::size_t rows, std::size_t shape) {
-      auto select = store_.use(by_ids[shape]);
+      auto select = store_.use(whole ? whole_by_ids[shape] : checks_by_ids[shape]);
       for (std::size_t i = 0; i < rows; ++i)
         select.bind_static(static_cast<int>(i) + 1, acks[at + i].lease.id);
       while (select.step()) {
         auto id = select.text_view(1);
         if (by_id.contains(id)) continue;  // named in an earlier chunk too
-        Held& entry = held.emplace_back(Held{read_job(select), select.optional_integer(kJobColumnCount)});
+        Held& entry = held.emplace_back(
+            Held{whole ? read_job(select) : read_ack_check(select), select.optional_integer(last_event_column)});
         by_id.emplace(entry.job.id, &entry);
       }
     });
@@ -323,6 +342,7 @@ std::vector<Job> JobQueue::ack_all(const std::vector<AckRequest>& acks) {
     }
     // A job named once moves out; one named again is copied until its last ack.
     std::vector<Job> out;
+    if (!whole) return out;
     out.reserve(order.size());
     for (Held* entry : order) {
       if (--entry->named == 0)

@@ -28,7 +28,7 @@ std::vector<WorkEvent> StoreBroker::apply_reports(std::vector<WorkReport>& batch
     if (!record.is_null()) chain_records.emplace_back(&report, record);
     acks.push_back({lease_of(report.job), std::move(result), 0});
   }
-  if (!acks.empty()) queue_.ack_all(acks);
+  if (!acks.empty()) queue_.ack_all(acks, JobQueue::AckReply::none);
   auto holds = end_cost_holds(batch);
   auto with_cost = [&](const WorkReport& report, Json extra) {
     auto ended = holds.find(report.job.id);

@@ -109,7 +109,7 @@ inline int claim_and_ack(JobQueue& queue, int total, int batch) {
     std::vector<AckRequest> acks;
     for (const auto& job : jobs)
       acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
-    queue.ack_all(acks);
+    queue.ack_all(acks, JobQueue::AckReply::none);  // as a worker acks: no jobs back
     done += static_cast<int>(jobs.size());
   }
   return done;

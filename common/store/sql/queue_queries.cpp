@@ -67,11 +67,20 @@ std::string seq_in(std::size_t rows, int first, int stride) {
 
 }  // namespace
 
-std::string jobs_by_ids(std::size_t rows) {
-  std::string text = "SELECT " SHERATAN_JOB_COLUMNS ", last_event FROM jobs WHERE id IN (";
+namespace {
+std::string by_ids(std::string text, std::size_t rows) {
   for (std::size_t row = 0; row < rows; ++row)
     text += (row ? ", ?" : "?") + std::to_string(row + 1);
   return text + ")";
+}
+}  // namespace
+
+std::string jobs_by_ids(std::size_t rows) {
+  return by_ids("SELECT " SHERATAN_JOB_COLUMNS ", last_event FROM jobs WHERE id IN (", rows);
+}
+
+std::string ack_checks_by_ids(std::size_t rows) {
+  return by_ids("SELECT " SHERATAN_ACK_CHECK_COLUMNS " FROM jobs WHERE id IN (", rows);
 }
 
 std::string lease_rows(std::size_t rows) {

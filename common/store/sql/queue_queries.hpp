@@ -108,6 +108,11 @@ inline constexpr std::string_view kLeaseHolder = "SELECT " SHERATAN_LEASE_COLUMN
 // `rows` ids at a time from ?1 on (multi_row.hpp): binding them costs less than a JSON
 // array to build and parse.
 std::string jobs_by_ids(std::size_t rows);
+// What an ack checks and writes of each job it names (kAckCheckColumns), for a batch
+// whose caller wants no jobs back: a fifth of the columns of jobs_by_ids.
+#define SHERATAN_ACK_CHECK_COLUMNS "seq, id, status, worker, lease_token, lease_until, result_hash, last_event"
+inline constexpr int kAckCheckColumns = 8;
+std::string ack_checks_by_ids(std::size_t rows);
 // Completes the acks of a batch, many per statement, for the same reasons as
 // lease_rows: finished_at and updated_at ?1, then each job's seq, result, result hash and
 // new event's seq from ?2 on, in ascending seq. The token stays, so that a repeated ack is recognised.

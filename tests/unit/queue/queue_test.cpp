@@ -229,6 +229,45 @@ TEST_CASE_METHOD(QueueFixture, "a large claim and ack batch changes every job it
   CHECK(event_count() == 3 * kJobs);
 }
 
+TEST_CASE_METHOD(QueueFixture, "an ack batch that wants no jobs back writes what one that does writes", "[queue]") {
+  // Two halves of one claim, acked alike but for the reply: every job must end the same.
+  constexpr int kJobs = 140;
+  for (int i = 0; i < kJobs; ++i)
+    push(R"({"kind":"k","params":{"n":)" + std::to_string(i) + "}}");
+  clock.advance(100);
+  auto leased = claim("w1", kJobs, 30'000);
+  REQUIRE(leased.size() == kJobs);
+  auto acks_of = [&](std::size_t from, std::size_t to) {
+    std::vector<sheratan::AckRequest> acks;
+    for (std::size_t i = from; i < to; ++i)
+      acks.push_back({lease(leased[i]), Json{{"n", leased[i].spec.params["n"]}}, 0});
+    return acks;
+  };
+  clock.advance(100);
+  auto whole = queue.ack_all(acks_of(0, kJobs / 2), sheratan::JobQueue::AckReply::jobs);
+  REQUIRE(whole.size() == kJobs / 2);
+  // A stale token anywhere in a batch refuses all of it, reply or not.
+  auto refused = acks_of(kJobs / 2, kJobs);
+  refused[30].lease.token = "stale";
+  CHECK(error_of([&] { queue.ack_all(refused, sheratan::JobQueue::AckReply::none); }).code() == ExitCode::conflict);
+  CHECK(get(leased[kJobs / 2].id).status == JobStatus::leased);
+  CHECK(queue.ack_all(acks_of(kJobs / 2, kJobs), sheratan::JobQueue::AckReply::none).empty());
+  for (int i = 0; i < kJobs; ++i) {
+    CAPTURE(i);
+    Json after = get(leased[static_cast<std::size_t>(i)].id).to_json();
+    Json like = whole[static_cast<std::size_t>(i % (kJobs / 2))].to_json();
+    for (const char* field : {"status", "finished_at", "lease_until", "error", "worker", "attempts"})
+      CHECK(after[field] == like[field]);
+    CHECK(after["result"]["n"] == i);
+    CHECK(after["result_hash"] == sheratan::canonical_hash(after["result"]));
+    auto events = queue.events_of(leased[static_cast<std::size_t>(i)].id);
+    REQUIRE(events.size() == 3);
+    CHECK(events[2].from == std::optional<std::string>("leased"));
+    CHECK(events[2].to == "done");
+    CHECK(events[2].worker == std::optional<std::string>("w1"));
+  }
+}
+
 TEST_CASE_METHOD(QueueFixture, "a large batch writes every job and its first event", "[queue]") {
   // More rows than one multi-row INSERT holds, and a remainder.
   constexpr int kJobs = 150;
