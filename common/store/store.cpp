@@ -131,9 +131,10 @@ void configure_sqlite_once() {
 // 60 KiB of them), so each transaction gave pages back and faulted them in again; on a
 // virtual machine each hand-back also flushes the TLB of every core. Measured on a
 // claim+ack loop: 15 page faults per transaction, a third of the system time. Freed
-// memory is now kept up to 64 MiB, and mmap is left to blocks of 32 MiB and more.
+// memory is now kept up to 16 MiB (far more than a transaction's churn, and little for
+// each of a server's arenas to hold on to), and mmap is left to blocks of 32 MiB and more.
 void keep_freed_heap_once() {
-  static const bool kept = mallopt(M_TRIM_THRESHOLD, 64 << 20) == 1 && mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  static const bool kept = mallopt(M_TRIM_THRESHOLD, 16 << 20) == 1 && mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
   (void)kept;
 }
 
