@@ -58,13 +58,15 @@ claims_waiting() { [ "$(metric sheratan_claims_waiting)" = "$1" ]; }
 
 @test "fail retries with backoff, or ends the job with retry false; release and extend keep the rules" {
   start_server
-  q push a >/dev/null
+  # A backoff no loaded machine outlasts: the next claims must find b, not a's retry.
+  q push a --backoff 10m >/dev/null
   claim_one
   api POST "/v1/jobs/$id/fail" -d "{\"token\":\"$token\",\"error\":\"disk full\"}"
   assert_code 200
   assert_json '.status == "pending" and .error == "disk full" and .attempts == 1' "$body"
   q push b >/dev/null
   claim_one
+  assert_json '.kind == "b"' "$body"
   api POST "/v1/jobs/$id/extend" -d "{\"token\":\"$token\",\"lease\":\"10m\"}"
   assert_code 200
   assert_json '.status == "leased"' "$body"
