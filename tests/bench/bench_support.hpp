@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -214,6 +215,23 @@ inline bool has_inotify_descriptor(pid_t pid) {
 inline void wait_for_watch(pid_t pid) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!has_inotify_descriptor(pid) && std::chrono::steady_clock::now() < deadline)
+    sched_yield();
+}
+
+/// Whether the process's main thread is blocked in epoll_wait or epoll_pwait (x86-64
+/// system calls 232 and 281), as /proc/PID/syscall tells.
+inline bool blocked_in_epoll(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/syscall");
+  long number = -1;
+  return (in >> number) && (number == 232 || number == 281);
+}
+
+/// Spins (yielding) until the process's main thread waits in its event loop, for up to
+/// 10 s: a process that has just printed that it started may still be finishing its
+/// first look at the store, and blocking afterwards is a context switch of its own.
+inline void wait_until_blocked(pid_t pid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!blocked_in_epoll(pid) && std::chrono::steady_clock::now() < deadline)
     sched_yield();
 }
 

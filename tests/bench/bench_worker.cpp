@@ -82,6 +82,7 @@ void idle_and_start_latency(const std::string& worker, const fs::path& db, int i
   // The worker is idle once it has armed its watch and looked at the empty store.
   char line[4096];
   if (!std::fgets(line, sizeof line, events)) std::exit(1);  // "started"
+  wait_until_blocked(pid);
   const long before = context_switches(pid);
   // Waiting for nothing is what is measured; there is no event to wait on instead.
   std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
