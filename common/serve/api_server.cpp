@@ -10,18 +10,15 @@
 
 namespace sheratan::serve {
 
-namespace {
-
-/// httplib's server with the listen backlog widened: it listens with a backlog of 5,
-/// which drops connections when many clients connect at once.
-class HttpServer : public httplib::Server {
- public:
-  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
-};
-
-}  // namespace
-
 struct ApiServer::Parts {
+  /// httplib's server with the listen backlog widened: it listens with a backlog of 5,
+  /// which drops connections when many clients connect at once. (Nested, not in an
+  /// anonymous namespace: Parts has external linkage, and a unity build would warn.)
+  class HttpServer : public httplib::Server {
+   public:
+    void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+  };
+
   ServeOptions options;
   AccessGate gate;
   ThreadStores stores;

@@ -235,4 +235,7 @@ signal.pause()'
     assert_status 0
     [[ "$output" != *libcurl* && "$output" != *libssl* ]] || { echo "$tool links: $output"; return 1; }
   done
+  # The ledger waits on nothing: no libuv either.
+  run ldd "$SHERATAN_BIN/sheratan-ledger"
+  [[ "$output" != *libuv* ]] || { echo "sheratan-ledger links: $output"; return 1; }
 }

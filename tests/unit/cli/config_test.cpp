@@ -32,7 +32,7 @@ namespace {
 constexpr const char* kEnvText = "SHERATAN_UNIT_TEST_TEXT";
 constexpr const char* kEnvInt = "SHERATAN_UNIT_TEST_INT";
 
-Config sample() {
+Config sample_config() {
   return Config::from_json(nlohmann::json::parse(R"({
       "db": "/from/file.db",
       "queue.max_depth": 7,
@@ -49,7 +49,7 @@ Config sample() {
 }  // namespace
 
 TEST_CASE("Config::find reads flat dotted keys and nested objects", "[cli][config]") {
-  Config config = sample();
+  Config config = sample_config();
   CHECK(config.source() == "/etc/sample.json");
 
   SECTION("a flat dotted key wins over the nested path") {
@@ -88,7 +88,7 @@ TEST_CASE("Config::find reads flat dotted keys and nested objects", "[cli][confi
 }
 
 TEST_CASE("Config::text resolves flag, then environment, then file", "[cli][config]") {
-  Config config = sample();
+  Config config = sample_config();
   SECTION("flag wins over environment and file") {
     ScopedEnv env(kEnvText, "from-env");
     CHECK(config.text(std::string("from-flag"), kEnvText, "db") == std::optional<std::string>("from-flag"));
@@ -124,7 +124,7 @@ TEST_CASE("Config::text resolves flag, then environment, then file", "[cli][conf
 }
 
 TEST_CASE("Config::integer resolves flag, then environment, then file", "[cli][config]") {
-  Config config = sample();
+  Config config = sample_config();
   SECTION("flag wins over environment and file") {
     ScopedEnv env(kEnvInt, "5");
     CHECK(config.integer(std::int64_t{3}, kEnvInt, "queue.max_depth") == std::optional<std::int64_t>(3));

@@ -19,11 +19,11 @@ using sheratan::testing::ScopedEnv;
 
 namespace {
 
-constexpr EpochMillis kNow = 1'764'184'800'000;
+constexpr EpochMillis kJudgedAt = 1'764'184'800'000;
 
 GateReport judge(const Gates& gates, const char* job, JobSource source = JobSource::cli) {
   std::optional<JobSpec> spec;
-  return gates.judge(Json::parse(job), source, JobDefaults{}, kNow, spec);
+  return gates.judge(Json::parse(job), source, JobDefaults{}, kJudgedAt, spec);
 }
 
 GateReport judge(const char* job, JobSource source = JobSource::cli) {
@@ -238,19 +238,19 @@ TEST_CASE("the policy: defaults, config keys and $SHERATAN_GATES_KINDS, bad valu
 TEST_CASE("admission: PASS and WARN admitted, PAUSE quarantined, FAIL refused naming the line", "[gates]") {
   const Gates gates(GatePolicy::defaults());
   const Admission admission(gates, JobSource::ingest, JobDefaults{});
-  Admitted pass = admission.admit(Json::parse(R"({"kind":"noop"})"), 3, kNow);
+  Admitted pass = admission.admit(Json::parse(R"({"kind":"noop"})"), 3, kJudgedAt);
   CHECK_FALSE(pass.item.quarantine);
   CHECK_FALSE(pass.item.gate_report);
   CHECK(pass.item.source == JobSource::ingest);
   CHECK(pass.item.line == 3);
-  Admitted warn = admission.admit(Json::parse(R"({"kind":"noop","params":{"x":"sudo"}})"), 0, kNow);
+  Admitted warn = admission.admit(Json::parse(R"({"kind":"noop","params":{"x":"sudo"}})"), 0, kJudgedAt);
   CHECK_FALSE(warn.item.quarantine);
   REQUIRE(warn.item.gate_report);
   CHECK(Json::parse(*warn.item.gate_report)["verdict"] == "WARN");
-  Admitted pause = admission.admit(Json::parse(R"({"kind":"rmtree"})"), 0, kNow);
+  Admitted pause = admission.admit(Json::parse(R"({"kind":"rmtree"})"), 0, kJudgedAt);
   CHECK(pause.item.quarantine);
   try {
-    admission.admit(Json::parse(R"({"kind":"x"})"), 7, kNow);
+    admission.admit(Json::parse(R"({"kind":"x"})"), 7, kJudgedAt);
     FAIL("no refusal");
   } catch (const GateRefusal& refusal) {
     CHECK(refusal.code() == ExitCode::bad_input);

@@ -20,7 +20,7 @@ using sheratan::testing::TempDir;
 
 namespace {
 
-constexpr EpochMillis kNow = 1'795'000'000'000;  // 2026-11-17
+constexpr EpochMillis kSignedAt = 1'795'000'000'000;  // 2026-11-17
 
 // RFC 8032 section 7.1, test 1: the secret seed with its public key, and the
 // signature of the empty message.
@@ -59,16 +59,16 @@ TEST_CASE("keygen's file is 0600, is not replaced without force, and loads again
   TempDir dir;
   const std::string path = dir.file("id.json");
   Identity first = Identity::generate();
-  first.save(path, false, kNow);
+  first.save(path, false, kSignedAt);
   struct stat info {};
   REQUIRE(::stat(path.c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
   CHECK(Identity::load(path).public_key() == first.public_key());
 
   Identity second = Identity::generate();
-  CHECK(error_of([&] { second.save(path, false, kNow); }).code() == ExitCode::conflict);
+  CHECK(error_of([&] { second.save(path, false, kSignedAt); }).code() == ExitCode::conflict);
   CHECK(Identity::load(path).public_key() == first.public_key());
-  second.save(path, true, kNow);
+  second.save(path, true, kSignedAt);
   CHECK(Identity::load(path).public_key() == second.public_key());
   // No temporary file is left behind.
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
@@ -87,7 +87,7 @@ TEST_CASE("a key file whose halves disagree or that is not one is refused", "[id
 
 TEST_CASE("a signed heartbeat verifies whatever its key order and spacing; a change breaks it", "[identity]") {
   Identity identity = Identity::generate();
-  HeartbeatFields fields = fields_at(kNow, 7);
+  HeartbeatFields fields = fields_at(kSignedAt, 7);
   fields.facts = Json{{"running", 2}, {"queue", "default"}};
   Json body = sign_heartbeat(fields, identity);
   CHECK(verify_heartbeat(parse_heartbeat(body)));
@@ -104,7 +104,7 @@ TEST_CASE("a signed heartbeat verifies whatever its key order and spacing; a cha
     if (std::string(field) == "counter")
       changed["counter"] = 8;
     else if (std::string(field) == "ts")
-      changed["ts"] = format_rfc3339(kNow + 1);
+      changed["ts"] = format_rfc3339(kSignedAt + 1);
     else if (std::string(field) == "facts")
       changed["facts"]["running"] = 3;
     else
@@ -118,7 +118,7 @@ TEST_CASE("a signed heartbeat verifies whatever its key order and spacing; a cha
 }
 
 TEST_CASE("a heartbeat of the wrong form is bad input naming the field", "[identity]") {
-  Json body = sign_heartbeat(fields_at(kNow, 1), Identity::generate());
+  Json body = sign_heartbeat(fields_at(kSignedAt, 1), Identity::generate());
   auto refused = [&](Json changed, const std::string& words) {
     Error error = error_of([&] { parse_heartbeat(changed); });
     CHECK(error.code() == ExitCode::bad_input);
@@ -156,24 +156,24 @@ TEST_CASE("the server pins on first use, then refuses replays, stale times, forg
           "[identity][store]") {
   TempDir dir;
   auto store = Store::open(StoreOptions{dir.file("s.db")});
-  FakeClock clock(kNow);
+  FakeClock clock(kSignedAt);
   HeartbeatBook book(*store, clock);
   Identity identity = Identity::generate();
   const Millis window = 60'000;
   auto receive = [&](const Json& body) { return book.receive(parse_heartbeat(body), window, "w1").verdict; };
 
-  Json first = sign_heartbeat(fields_at(kNow, 10), identity);
+  Json first = sign_heartbeat(fields_at(kSignedAt, 10), identity);
   CHECK(receive(first) == HeartbeatVerdict::pinned);
   CHECK(receive(first) == HeartbeatVerdict::replay);  // the same body again
-  CHECK(receive(sign_heartbeat(fields_at(kNow, 10), identity)) == HeartbeatVerdict::replay);
-  CHECK(receive(sign_heartbeat(fields_at(kNow, 11), identity)) == HeartbeatVerdict::accepted);
-  CHECK(receive(sign_heartbeat(fields_at(kNow - window - 1, 12), identity)) == HeartbeatVerdict::stale);
-  CHECK(receive(sign_heartbeat(fields_at(kNow + window + 1, 12), identity)) == HeartbeatVerdict::stale);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt, 10), identity)) == HeartbeatVerdict::replay);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt, 11), identity)) == HeartbeatVerdict::accepted);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt - window - 1, 12), identity)) == HeartbeatVerdict::stale);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt + window + 1, 12), identity)) == HeartbeatVerdict::stale);
 
-  Json forged = sign_heartbeat(fields_at(kNow, 20), identity);
+  Json forged = sign_heartbeat(fields_at(kSignedAt, 20), identity);
   forged["status"] = "degraded";
   CHECK(receive(forged) == HeartbeatVerdict::bad_signature);
-  CHECK(receive(sign_heartbeat(fields_at(kNow, 21), Identity::generate())) == HeartbeatVerdict::key_mismatch);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt, 21), Identity::generate())) == HeartbeatVerdict::key_mismatch);
 
   auto key = book.find("gpu-1");
   REQUIRE(key);
@@ -193,8 +193,8 @@ TEST_CASE("the server pins on first use, then refuses replays, stale times, forg
   CHECK(audit.back().detail["pinned"] == key->fingerprint);
 
   // A stale first heartbeat of a new host pins nothing; a fresh one then does.
-  CHECK(receive(sign_heartbeat(fields_at(kNow - 2 * window, 1, "new-host"), identity)) == HeartbeatVerdict::stale);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt - 2 * window, 1, "new-host"), identity)) == HeartbeatVerdict::stale);
   CHECK_FALSE(book.find("new-host"));
-  CHECK(receive(sign_heartbeat(fields_at(kNow, 1, "new-host"), identity)) == HeartbeatVerdict::pinned);
+  CHECK(receive(sign_heartbeat(fields_at(kSignedAt, 1, "new-host"), identity)) == HeartbeatVerdict::pinned);
   CHECK(book.list().size() == 2);
 }

@@ -8,7 +8,7 @@ using namespace sheratan::ledger;
 
 namespace {
 
-JournalEntry sample() {
+JournalEntry sample_entry() {
   JournalEntry entry;
   entry.seq = 7;
   entry.type = EntryType::hold;
@@ -27,7 +27,7 @@ JournalEntry sample() {
 }  // namespace
 
 TEST_CASE("the entry's own canonical text is RFC 8785 of its JSON without hash") {
-  JournalEntry entry = sample();
+  JournalEntry entry = sample_entry();
   entry.hash = entry.compute_hash();
   Json printed = entry.to_json();
   CHECK(printed["hash"] == entry.hash);
@@ -49,9 +49,9 @@ TEST_CASE("null fields are left out, and every field changes the hash") {
   CHECK(printed.size() == 6);
   CHECK_FALSE(printed.contains("amount"));
 
-  const std::string base = sample().compute_hash();
+  const std::string base = sample_entry().compute_hash();
   auto changed = [&](auto&& edit) {
-    JournalEntry entry = sample();
+    JournalEntry entry = sample_entry();
     edit(entry);
     return entry.compute_hash() != base;
   };
@@ -66,7 +66,7 @@ TEST_CASE("null fields are left out, and every field changes the hash") {
 }
 
 TEST_CASE("a printed entry parses back to the same entry and hash") {
-  JournalEntry entry = sample();
+  JournalEntry entry = sample_entry();
   entry.seal();
   JournalEntry parsed = parse_journal_entry(Json::parse(entry.printed_text()));
   CHECK(parsed.printed_text() == entry.printed_text());
@@ -80,7 +80,7 @@ TEST_CASE("a printed entry parses back to the same entry and hash") {
 
 TEST_CASE("a journal line that is not an entry is refused naming the field") {
   using sheratan::testing::error_of;
-  JournalEntry entry = sample();
+  JournalEntry entry = sample_entry();
   entry.seal();
   const Json good = Json::parse(entry.printed_text());
   auto refused = [&](auto&& edit) {

@@ -26,7 +26,7 @@ using sheratan::testing::TempDir;
 
 namespace {
 
-constexpr EpochMillis kNow = 1'800'000'000'000;
+constexpr EpochMillis kMigratedAt = 1'800'000'000'000;
 
 // A store as a release with the first `version` migrations left it, holding `rows`
 // (SQL that release could have written); then opened by this one, which upgrades it.
@@ -53,7 +53,7 @@ std::string job_row(int seq, const std::string& queue, const std::string& status
          "attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, worker, lease_token, "
          "lease_until, finished_at) VALUES (" +
          n + ", 'j-" + n + "', 'k', '" + queue + "', '{}', '{}', 10, '" + status + "', " +
-         (status == "pending" ? std::to_string(kNow + 60'000) : std::to_string(kNow - 1000)) + ", 1, 1, " +
+         (status == "pending" ? std::to_string(kMigratedAt + 60'000) : std::to_string(kMigratedAt - 1000)) + ", 1, 1, " +
          (status == "leased" || status == "done" ? "1" : "0") + ", 5, 1000, 500, 1000, '[]', " +
          (status == "leased" ? "'w', 't-" + n + "', " + lease_until : "NULL, NULL, NULL") + ", " +
          (status == "done" ? "1" : "NULL") + ");";
@@ -90,7 +90,7 @@ std::string refused_depth(JobQueue& queue, const std::string& name) {
 
 TEST_CASE("migration 8: a version-7 store keeps its depth, stats and reaping", "[queue][store]") {
   TempDir dir;
-  const std::string expired = std::to_string(kNow - 1), live = std::to_string(kNow + 60'000);
+  const std::string expired = std::to_string(kMigratedAt - 1), live = std::to_string(kMigratedAt + 60'000);
   auto store = upgraded_store(
       dir.file("old.db"), 7,
       job_row(1, "a", "ready", "") + job_row(2, "a", "ready", "") + job_row(3, "a", "pending", "") +
@@ -107,7 +107,7 @@ TEST_CASE("migration 8: a version-7 store keeps its depth, stats and reaping", "
   CHECK(plan.find("jobs_leases") != std::string::npos);
   CHECK(plan.find("SCAN jobs\n") == std::string::npos);
 
-  FakeClock clock{kNow};
+  FakeClock clock{kMigratedAt};
   JobQueue queue(*store, clock);
   // Open jobs: ready, pending and leased; done and dead ones are not counted.
   CHECK_THAT(refused_depth(queue, "a"), Catch::Matchers::Contains("depth 5 of max_depth 0"));
@@ -150,7 +150,7 @@ TEST_CASE("migration 9: a version-8 store keeps each job's events, found by thei
   // Job 1 is done (three events), job 2 leased (two), interleaved as they happened.
   auto store = upgraded_store(
       dir.file("old.db"), 8,
-      job_row(1, "a", "done", "") + job_row(2, "a", "leased", std::to_string(kNow + 60'000)) +
+      job_row(1, "a", "done", "") + job_row(2, "a", "leased", std::to_string(kMigratedAt + 60'000)) +
           "INSERT INTO job_events (seq, job_seq, ts, from_status, to_status, worker, detail) VALUES "
           "(1, 1, 1, NULL, 'ready', NULL, NULL), (2, 2, 1, NULL, 'ready', NULL, NULL), "
           "(3, 1, 2, 'ready', 'leased', 'w', 'attempt 1'), (4, 2, 2, 'ready', 'leased', 'w', 'attempt 1'), "
@@ -166,7 +166,7 @@ TEST_CASE("migration 9: a version-8 store keeps each job's events, found by thei
   CHECK(plan.find("SCAN e") == std::string::npos);
   CHECK(plan.find("SCAN job_events") == std::string::npos);
 
-  FakeClock clock{kNow};
+  FakeClock clock{kMigratedAt};
   JobQueue queue(*store, clock);
   auto transitions = [&](const std::string& id) {
     std::string out;

@@ -49,8 +49,6 @@ std::unique_ptr<Store> open_store(const std::string& path) {
   return Store::open(options);
 }
 
-}  // namespace
-
 /// A store watched in a loop, and a second connection to commit from.
 struct WatchedStore {
   explicit WatchedStore(std::uint64_t quiet_ms = 0) : watch{&loop.loop, *watched, [this] { ++changes; }, quiet_ms} {}
@@ -65,6 +63,8 @@ struct WatchedStore {
     other->write([&] { other->exec(("CREATE TABLE " + table + " (x)").c_str()); });
   }
 };
+
+}  // namespace
 
 TEST_CASE("StoreWatch reports another connection's commit and not its own") {
   WatchedStore w;
