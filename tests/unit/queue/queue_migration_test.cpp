@@ -53,8 +53,8 @@ std::string job_row(int seq, const std::string& queue, const std::string& status
          "attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, depends_on, worker, lease_token, "
          "lease_until, finished_at) VALUES (" +
          n + ", 'j-" + n + "', 'k', '" + queue + "', '{}', '{}', 10, '" + status + "', " +
-         (status == "pending" ? std::to_string(kMigratedAt + 60'000) : std::to_string(kMigratedAt - 1000)) + ", 1, 1, " +
-         (status == "leased" || status == "done" ? "1" : "0") + ", 5, 1000, 500, 1000, '[]', " +
+         (status == "pending" ? std::to_string(kMigratedAt + 60'000) : std::to_string(kMigratedAt - 1000)) +
+         ", 1, 1, " + (status == "leased" || status == "done" ? "1" : "0") + ", 5, 1000, 500, 1000, '[]', " +
          (status == "leased" ? "'w', 't-" + n + "', " + lease_until : "NULL, NULL, NULL") + ", " +
          (status == "done" ? "1" : "NULL") + ");";
 }
