@@ -57,15 +57,17 @@ std::string new_uuid_v7(EpochMillis now) {
   bytes[6] = static_cast<unsigned char>(0x70 | (sequence.counter >> 8));
   bytes[7] = static_cast<unsigned char>(sequence.counter & 0xFF);
   bytes[8] = static_cast<unsigned char>(0x80 | (bytes[8] & 0x3F));
+  // Written into a buffer first: appending 36 characters one by one took a third of
+  // this function's instructions, and a bulk push makes an id per job.
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char text[36];
+  std::size_t at = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 0x0F];
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[at++] = '-';
+    text[at++] = kHex[bytes[i] >> 4];
+    text[at++] = kHex[bytes[i] & 0x0F];
   }
-  return out;
+  return std::string(text, sizeof text);
 }
 
 std::string new_random_token() {
