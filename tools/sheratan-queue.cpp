@@ -8,6 +8,7 @@
 #include "cli/batch.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/prepared_batches.hpp"
 #include "gates/admission.hpp"
 #include "gates/reviewer.hpp"
 #include "json/canonical.hpp"
@@ -102,6 +103,14 @@ Json job_from_flags(const PushFlags& flags) {
   return job;
 }
 
+// A batch of pushed jobs the gates admitted, and their verdicts. `now` is the moment
+// of the push: a delay counts from it, and the jobs are created at it.
+struct AdmittedBatch {
+  EpochMillis now = 0;
+  std::vector<PushItem> items;
+  std::vector<Verdict> verdicts;
+};
+
 void run_push(ToolContext& context, const PushFlags& flags) {
   auto store = context.open_store();
   JobQueue queue(*store, context.clock);
@@ -109,25 +118,29 @@ void run_push(ToolContext& context, const PushFlags& flags) {
   const Admission admission(gates, JobSource::cli, job_defaults_from(context.config));
   const auto max_depth = context.config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
   RecordPrinter printer(context.output_format(), {"id", "status", "duplicate", "verdict"});
-  auto push_lines = [&](std::vector<InputLine>& lines) {
-    std::vector<PushItem> items;
-    std::vector<Verdict> verdicts;
-    items.reserve(lines.size());
-    verdicts.reserve(lines.size());
-    const EpochMillis now = context.clock.now();
+  // The gates judge each batch on the reading thread (for_each_prepared_batch) ...
+  std::function<AdmittedBatch(std::vector<InputLine>&)> judge = [&](std::vector<InputLine>& lines) {
+    AdmittedBatch batch;
+    batch.items.reserve(lines.size());
+    batch.verdicts.reserve(lines.size());
+    batch.now = context.clock.now();
     for (auto& input : lines) {
-      Admitted admitted = admission.admit(input.value, input.line, now);
-      items.push_back(std::move(admitted.item));
-      verdicts.push_back(admitted.report.verdict);
+      Admitted admitted = admission.admit(input.value, input.line, batch.now);
+      batch.items.push_back(std::move(admitted.item));
+      batch.verdicts.push_back(admitted.report.verdict);
     }
+    return batch;
+  };
+  // ... while this one writes the batch before.
+  std::function<void(AdmittedBatch&)> write = [&](AdmittedBatch& batch) {
     const bool json = context.output_format() == OutputFormat::json;
     std::string out;
-    const auto outcomes = queue.push(items, max_depth, now);
+    const auto outcomes = queue.push(batch.items, max_depth, batch.now);
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       const PushOutcome& outcome = outcomes[i];
       if (!json) {
         Json record = outcome.to_json();
-        record["verdict"] = to_string(verdicts[i]);
+        record["verdict"] = to_string(batch.verdicts[i]);
         printer.print(record);
         continue;
       }
@@ -135,17 +148,18 @@ void run_push(ToolContext& context, const PushFlags& flags) {
       // piece by piece: a chain of operator+ made a temporary string per piece.
       out.append(R"({"id":")").append(outcome.id).append(R"(","status":")").append(to_string(outcome.status));
       out.append(R"(","duplicate":)").append(outcome.duplicate ? "true" : "false").append(R"(,"verdict":")");
-      out.append(to_string(verdicts[i])).append("\"}\n");
+      out.append(to_string(batch.verdicts[i])).append("\"}\n");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();
   };
   if (!flags.kind.empty()) {
     std::vector<InputLine> one{{0, job_from_flags(flags)}};
-    push_lines(one);
+    AdmittedBatch batch = judge(one);
+    write(batch);
   } else {
     auto reader = stdin_reader("job");
-    if (for_each_input_batch(reader, flags.atomic ? 0 : kBatchLines, push_lines) == 0)
+    if (for_each_prepared_batch(reader, flags.atomic ? 0 : kBatchLines, judge, write) == 0)
       fail(ExitCode::bad_input, "no jobs on standard input");
   }
   printer.finish();

@@ -13,6 +13,14 @@
 
 namespace sheratan {
 
+bool JsonLinesReader::interrupt_requested() const {
+  // Waits for input or the interrupt, whichever comes first; then read() cannot block.
+  pollfd descriptors[2] = {{fd_, POLLIN, 0}, {interrupt_fd_, POLLIN, 0}};
+  while (::poll(descriptors, 2, -1) < 0)
+    if (errno != EINTR) fail(ExitCode::failed, std::string("cannot wait for input: ") + system_error_text(errno));
+  return (descriptors[1].revents & POLLIN) != 0;
+}
+
 bool JsonLinesReader::fill() {
   if (eof_) return false;
   if (start_ > 0) {
@@ -21,6 +29,7 @@ bool JsonLinesReader::fill() {
   }
   char chunk[65536];
   for (;;) {
+    if (interrupt_fd_ >= 0 && interrupt_requested()) throw ReadInterrupted{};
     ssize_t got = ::read(fd_, chunk, sizeof chunk);
     if (got > 0) {
       buffer_.append(chunk, static_cast<std::size_t>(got));

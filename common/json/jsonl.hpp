@@ -12,6 +12,9 @@ namespace sheratan {
 
 using Json = nlohmann::json;
 
+/// What a read throws when the descriptor given to interrupt_on() stopped it.
+struct ReadInterrupted {};
+
 /// Reads JSON lines from a stream. Blank lines are skipped (and still counted).
 class JsonLinesReader {
  public:
@@ -29,13 +32,20 @@ class JsonLinesReader {
   /// descriptor readable now). Lets a batcher commit what it has instead of waiting.
   bool has_buffered_input() const;
 
+  /// Makes a read throw ReadInterrupted once `fd` is readable (-1: never), leaving what
+  /// was read for later: another thread's way to stop a reader blocked on a pipe whose
+  /// writer is still there.
+  void interrupt_on(int fd) { interrupt_fd_ = fd; }
+
  private:
   bool read_line(std::string& line);
   bool fill();
+  bool interrupt_requested() const;
   int fd_;
   std::string buffer_;
   std::size_t start_ = 0;
   bool eof_ = false;
+  int interrupt_fd_ = -1;
   std::size_t line_number_ = 0;
 };
 

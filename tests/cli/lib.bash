@@ -163,12 +163,22 @@ wait_exit() {
 # True when the process holds an inotify descriptor (its watch is armed).
 has_inotify() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q inotify; }
 
-# True when the process sleeps in read(2) on its stdin.
+# True when the process sleeps waiting for its stdin: one thread in read(2) on fd 0 or
+# in poll(2) (push reads on a thread of its own), any other thread waiting on a futex
+# (for that one), none running or in another call.
 reading_stdin() {
-  local state call
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-  call=$(cut -d' ' -f1,2 "/proc/$1/syscall" 2>/dev/null)
-  [ "$state" = S ] && [ "$call" = "0 0x0" ]
+  local task state call readers=0
+  for task in /proc/"$1"/task/*; do
+    state=$(sed 's/.*) //' "$task/stat" 2>/dev/null | cut -d' ' -f1)
+    call=$(cut -d' ' -f1,2 "$task/syscall" 2>/dev/null)
+    [ "$state" = S ] || return 1
+    case "$call" in
+      "0 0x0" | "7 "*) readers=$((readers + 1)) ;;
+      "202 "*) ;;
+      *) return 1 ;;
+    esac
+  done
+  [ "$readers" -eq 1 ]
 }
 
 # Bytes still unread in the pipe whose write end is our descriptor FD.

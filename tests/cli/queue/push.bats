@@ -323,6 +323,23 @@ push_slowly() {
   assert_equal "$(wc -l <"$dir/push.out")" 2
 }
 
+@test "a batch refused while the writer keeps the pipe open: push ends at once (exit 3)" {
+  # push reads on a thread of its own; when the store refuses a batch, that thread must
+  # stop waiting on a pipe that stays open, or push would hang until the writer closed it.
+  q push send -k order-1 >/dev/null
+  mkfifo "$dir/in"
+  "$QUEUE" push --json <"$dir/in" >"$dir/push.out" 2>"$dir/push.out.err" 3>&- &
+  bg_pid=$!
+  BG_PIDS+=("$bg_pid")
+  exec 7>"$dir/in"
+  printf '%s\n' '{"kind":"other","idempotency_key":"order-1"}' >&7
+  wait_exit "$bg_pid" 10
+  exec 7>&-
+  assert_equal "$bg_status" 3
+  assert_contains "$(cat "$dir/push.out.err")" "line 1" "order-1"
+  assert_equal "$(job_count)" 1
+}
+
 @test "--atomic: all good lines are pushed" {
   run --separate-stderr q push --atomic < <(printf '%s\n' '{"kind":"a"}' '{"kind":"b"}' '{"kind":"c"}')
   assert_status 0

@@ -21,32 +21,9 @@ using sheratan::JsonLinesReader;
 using sheratan::parse_json_object;
 
 using sheratan::testing::error_of;
+using sheratan::testing::Pipe;
 
 namespace {
-
-// A pipe whose ends close with the object.
-class Pipe {
- public:
-  Pipe() { REQUIRE(::pipe(fds_) == 0); }
-  ~Pipe() {
-    close_write();
-    if (fds_[0] >= 0) ::close(fds_[0]);
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  int read_end() const { return fds_[0]; }
-  void write(const std::string& text) {
-    REQUIRE(text.size() < 60'000);  // stays below the pipe buffer, so this never blocks
-    REQUIRE(::write(fds_[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-  }
-  void close_write() {
-    if (fds_[1] >= 0) ::close(fds_[1]);
-    fds_[1] = -1;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-};
 
 // An unlinked temporary file holding text, opened for reading at offset 0.
 class TempFile {

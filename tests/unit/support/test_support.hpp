@@ -1,8 +1,9 @@
 #pragma once
-// What the unit tests share: catching a sheratan::Error, a temporary folder, a clock
-// that moves only when told, and a scoped environment variable.
+// What the unit tests share: catching a sheratan::Error, a temporary folder, a pipe,
+// a clock that moves only when told, and a scoped environment variable.
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -45,6 +46,30 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+/// A pipe whose ends close with the object.
+class Pipe {
+ public:
+  Pipe() { REQUIRE(::pipe(fds_) == 0); }
+  ~Pipe() {
+    close_write();
+    if (fds_[0] >= 0) ::close(fds_[0]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  int read_end() const { return fds_[0]; }
+  void write(const std::string& text) {
+    REQUIRE(text.size() < 60'000);  // stays below the pipe buffer, so this never blocks
+    REQUIRE(::write(fds_[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  }
+  void close_write() {
+    if (fds_[1] >= 0) ::close(fds_[1]);
+    fds_[1] = -1;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
 };
 
 class FakeClock : public Clock {
