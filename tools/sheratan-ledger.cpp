@@ -7,6 +7,7 @@
 #include "cli/duration.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/prepared_batches.hpp"
 #include "cli/progress.hpp"
 #include "ledger/import.hpp"
 #include "ledger/ledger_read.hpp"
@@ -82,17 +83,22 @@ class OutcomePrinter {
 };
 
 /// Applies the operations in one transaction, all or nothing; returns their outcomes.
-std::vector<Outcome> apply_all(Store& store, EpochMillis now, const std::vector<InputLine>& lines,
-                               const std::vector<Operation>& ops) {
+// Operations parsed from input lines, with the numbers of their lines for messages.
+struct ParsedOps {
+  std::vector<std::size_t> lines;
+  std::vector<Operation> ops;
+};
+
+std::vector<Outcome> apply_all(Store& store, EpochMillis now, const ParsedOps& parsed) {
   return store.write([&] {
     LedgerWriter writer(store, now);
     std::vector<Outcome> outcomes;
-    outcomes.reserve(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) {
+    outcomes.reserve(parsed.ops.size());
+    for (std::size_t i = 0; i < parsed.ops.size(); ++i) {
       try {
-        outcomes.push_back(writer.apply(ops[i]));
+        outcomes.push_back(writer.apply(parsed.ops[i]));
       } catch (const Error& error) {
-        throw with_line(error, lines[i].line);
+        throw with_line(error, parsed.lines[i]);
       }
     }
     writer.flush();
@@ -100,18 +106,19 @@ std::vector<Outcome> apply_all(Store& store, EpochMillis now, const std::vector<
   });
 }
 
-std::vector<Operation> parse_all(const std::vector<InputLine>& lines, std::optional<OpType> op,
-                                 const SettleDefaults& defaults) {
-  std::vector<Operation> ops;
-  ops.reserve(lines.size());
+ParsedOps parse_all(const std::vector<InputLine>& lines, std::optional<OpType> op, const SettleDefaults& defaults) {
+  ParsedOps parsed;
+  parsed.lines.reserve(lines.size());
+  parsed.ops.reserve(lines.size());
   for (const auto& input : lines) {
     try {
-      ops.push_back(parse_operation(input.value, op, defaults));
+      parsed.ops.push_back(parse_operation(input.value, op, defaults));
     } catch (const Error& error) {
       throw with_line(error, input.line);
     }
+    parsed.lines.push_back(input.line);
   }
-  return ops;
+  return parsed;
 }
 
 /// One operation from flags, or JSON lines of that operation from stdin in batches.
@@ -119,18 +126,24 @@ void run_operation(ToolContext& context, std::optional<Json> from_flags, OpType 
                    const std::vector<std::string>& columns) {
   auto store = context.open_store();
   OutcomePrinter printer(context, columns);
-  auto apply = [&](std::vector<InputLine>& lines) {
-    auto ops = parse_all(lines, op, defaults);
-    for (const auto& outcome : apply_all(*store, context.clock.now(), lines, ops))
+  // Lines are parsed on a reading thread (for_each_prepared_batch) while this one
+  // writes the batch before.
+  std::function<ParsedOps(std::vector<InputLine>&)> parse = [&](std::vector<InputLine>& lines) {
+    return parse_all(lines, op, defaults);
+  };
+  std::function<void(ParsedOps&)> write = [&](ParsedOps& parsed) {
+    for (const auto& outcome : apply_all(*store, context.clock.now(), parsed))
       printer.print(outcome);
     printer.flush();
   };
   if (from_flags) {
     std::vector<InputLine> one{{0, *from_flags}};
-    apply(one);
+    ParsedOps parsed = parse(one);
+    write(parsed);
   } else {
     auto reader = stdin_reader("operation");
-    if (for_each_input_batch(reader, kBatchLines, apply) == 0) fail(ExitCode::bad_input, "no lines on standard input");
+    if (for_each_prepared_batch(reader, kBatchLines, parse, write) == 0)
+      fail(ExitCode::bad_input, "no lines on standard input");
   }
   printer.finish();
 }
@@ -154,9 +167,9 @@ void add_open(CLI::App& app, ToolContext& context) {
     std::vector<InputLine> lines;
     for (const auto& account : flags->args)
       lines.push_back({0, Json{{"account", account}, {"kind", flags->kind}}});
-    auto ops = parse_all(lines, OpType::open, {});
+    const ParsedOps parsed = parse_all(lines, OpType::open, {});
     OutcomePrinter printer(context, {"account", "kind", "duplicate"});
-    for (const auto& outcome : apply_all(*store, context.clock.now(), lines, ops))
+    for (const auto& outcome : apply_all(*store, context.clock.now(), parsed))
       printer.print(outcome);
     printer.finish();
   });
@@ -322,9 +335,9 @@ void add_batch(CLI::App& app, ToolContext& context) {
       return run_batch_each(context, *store, lines);
     }
     auto apply = [&](std::vector<InputLine>& lines) {
-      auto ops = parse_all(lines, std::nullopt, {});
+      const ParsedOps parsed = parse_all(lines, std::nullopt, {});
       OutcomePrinter printer(context, kOutcomeColumns);
-      for (const auto& outcome : apply_all(*store, context.clock.now(), lines, ops))
+      for (const auto& outcome : apply_all(*store, context.clock.now(), parsed))
         printer.print(outcome);
       printer.finish();
     };
