@@ -112,6 +112,25 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   assert_equal "$(balance_of b)" "1.5000"
 }
 
+@test "a transfer refused while the writer keeps the pipe open: the command ends at once (exit 3)" {
+  # Lines are read on a thread of its own; when a batch is refused, that thread must stop
+  # waiting on a pipe that stays open, or the command would hang until the writer closed it.
+  l open a b >/dev/null
+  l credit a 5 >/dev/null
+  before=$(entry_count)
+  mkfifo "$BATS_TEST_TMPDIR/in"
+  "$LEDGER" transfer <"$BATS_TEST_TMPDIR/in" >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+  bg_pid=$!
+  BG_PIDS+=("$bg_pid")
+  exec 7>"$BATS_TEST_TMPDIR/in"
+  printf '%s\n' '{"from":"a","to":"b","amount":"6"}' >&7
+  wait_exit "$bg_pid" 10
+  exec 7>&-
+  assert_equal "$bg_status" 3
+  assert_contains "$(cat "$BATS_TEST_TMPDIR/err")" "line 1" "insufficient funds"
+  assert_equal "$(entry_count)" "$before"
+}
+
 @test "refused transfers write nothing: insufficient funds, unknown account, bad amounts" {
   l open a b >/dev/null
   l credit a 5 >/dev/null
