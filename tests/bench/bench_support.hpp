@@ -116,6 +116,30 @@ inline int claim_and_ack(JobQueue& queue, int total, int batch) {
   return done;
 }
 
+/// As claim_and_ack, but in the worker's rounds (StoreBroker::report_and_claim): each
+/// transaction acks the batch claimed before and claims the next, one commit a batch.
+inline int claim_and_ack_in_rounds(Store& store, JobQueue& queue, int total, int batch) {
+  ClaimRequest request;
+  request.worker = "bench";
+  request.limit = batch;
+  std::vector<AckRequest> acks;
+  int claimed = 0, done = 0;
+  for (;;) {
+    std::vector<Job> jobs;
+    store.write([&] {
+      if (!acks.empty()) queue.ack_all(acks, JobQueue::AckReply::none);
+      if (claimed < total) jobs = queue.claim(request);
+    });
+    done += static_cast<int>(acks.size());
+    acks.clear();
+    if (jobs.empty()) break;
+    claimed += static_cast<int>(jobs.size());
+    for (const auto& job : jobs)
+      acks.push_back({{job.id, *job.lease_token}, Json{{"ok", true}}, 0});
+  }
+  return done;
+}
+
 /// How many jobs of the store at db are done.
 inline std::int64_t done_jobs(const fs::path& db) {
   StoreOptions options;
