@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
     const double hundred = claim_ack_rate(queue, 50'000, 100);
     auto start = std::chrono::steady_clock::now();
     const double rounds = claim_and_ack_in_rounds(*store, queue, 50'000, 100) / seconds_since(start);
+    if (done_jobs(dir / "claim.db") != 400 + 50'000 + 50'000) {
+      std::fprintf(stderr, "bench-queue: claim+ack left jobs undone; no figure\n");
+      return 1;
+    }
     // One claim + one ack is two durable transactions per job.
     report("claim+ack, 1 job per transaction", fmt(one, "jobs/s"),
            fmt(2 * one / raw_tx, "× raw fsync'd tx rate (2 tx per job)"), "within 2× of raw");
