@@ -14,7 +14,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "cli/batch.hpp"
@@ -77,10 +76,13 @@ class BatchChannel {
     spent_.push_back(std::move(batch));
   }
 
-  /// The batches given back, to be freed by the caller (outside the lock).
-  std::deque<Batch> spent() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(spent_, {});
+  /// Frees the batches given back, on the calling thread and outside the lock.
+  void free_spent() {
+    std::deque<Batch> spent;
+    {
+      std::lock_guard lock(mutex_);
+      spent.swap(spent_);
+    }
   }
 
   void cancel() {
@@ -117,14 +119,20 @@ std::size_t for_each_prepared_batch(JsonLinesReader& reader, std::size_t max_lin
   BatchChannel<Batch> channel(1);
   ReadInterrupt interrupt;
   reader.interrupt_on(interrupt.fd());
+  struct Uninterrupt {  // the reader outlives the eventfd, whatever happens here
+    JsonLinesReader& reader;
+    ~Uninterrupt() { reader.interrupt_on(-1); }
+  } uninterrupt{reader};
   std::size_t total = 0;
   std::thread reading([&] {
     try {
       total = for_each_input_batch(reader, max_lines, [&](std::vector<InputLine>& lines) {
-        channel.spent().clear();
+        channel.free_spent();
         Batch batch = prepare(lines);
-        lines.clear();                                                // the parsed lines are freed on this thread too
-        if (!channel.put(std::move(batch))) throw ReadInterrupted{};  // the taker gave up
+        // The parsed lines are freed on this thread too.
+        lines.clear();
+        // False when the taker gave up: stop reading.
+        if (!channel.put(std::move(batch))) throw ReadInterrupted{};
       });
       channel.close(nullptr);
     } catch (const ReadInterrupted&) {
@@ -137,7 +145,6 @@ std::size_t for_each_prepared_batch(JsonLinesReader& reader, std::size_t max_lin
     channel.cancel();
     interrupt.signal();
     reading.join();
-    reader.interrupt_on(-1);
   };
   try {
     while (auto batch = channel.take()) {
