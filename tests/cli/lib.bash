@@ -145,6 +145,19 @@ bg_start() {
   BG_PIDS+=("$bg_pid")
 }
 
+# bg_start_on_fifo FIFO OUT CMD...: as bg_start, with stdin from a new fifo whose write
+# end is then open on fd 7 until the test closes it (exec 7>&-). The child opens the
+# fifo, not this shell: opening it blocks until the other end is opened too.
+bg_start_on_fifo() {
+  local fifo=$1 out=$2
+  shift 2
+  mkfifo "$fifo"
+  "$@" <"$fifo" >"$out" 2>"$out.err" 3>&- &
+  bg_pid=$!
+  BG_PIDS+=("$bg_pid")
+  exec 7>"$fifo"
+}
+
 # True once the process has ended (gone, or a zombie waiting to be reaped).
 process_ended() {
   local state

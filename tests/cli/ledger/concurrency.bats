@@ -63,12 +63,7 @@ for i in range(1000):
 for i in range(200000):
     print("{\"op\":\"transfer\",\"from\":\"a\",\"to\":\"b\",\"amount\":\"0.0001\"}")' >"$dir/big"
   # Killed while it reads its input: nothing at all is written.
-  mkfifo "$dir/fifo"
-  # The fifo is opened by the background child, not here: opening blocks until both ends are.
-  "$LEDGER" batch <"$dir/fifo" >"$dir/out" 2>"$dir/out.err" 3>&- &
-  bg_pid=$!
-  BG_PIDS+=("$bg_pid")
-  exec 7>"$dir/fifo"
+  bg_start_on_fifo "$dir/fifo" "$dir/out" "$LEDGER" batch
   head -n 100000 "$dir/big" >&7
   wait_until 10 consumed_and_waiting 7 "$bg_pid"
   kill -9 "$bg_pid"

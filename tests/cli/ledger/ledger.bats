@@ -118,16 +118,12 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   l open a b >/dev/null
   l credit a 5 >/dev/null
   before=$(entry_count)
-  mkfifo "$BATS_TEST_TMPDIR/in"
-  "$LEDGER" transfer <"$BATS_TEST_TMPDIR/in" >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-  bg_pid=$!
-  BG_PIDS+=("$bg_pid")
-  exec 7>"$BATS_TEST_TMPDIR/in"
+  bg_start_on_fifo "$dir/in" "$dir/out" "$LEDGER" transfer
   printf '%s\n' '{"from":"a","to":"b","amount":"6"}' >&7
   wait_exit "$bg_pid" 10
   exec 7>&-
   assert_equal "$bg_status" 3
-  assert_contains "$(cat "$BATS_TEST_TMPDIR/err")" "line 1" "insufficient funds"
+  assert_contains "$(cat "$dir/out.err")" "line 1" "insufficient funds"
   assert_equal "$(entry_count)" "$before"
 }
 

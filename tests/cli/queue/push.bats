@@ -290,13 +290,7 @@ push_bad() {
 # Feeds two good lines, waits until push has taken them and waits for more, then a
 # bad third line. Leaves push's status in $bg_status and its stderr in $dir/push.out.err.
 push_slowly() {
-  mkfifo "$dir/in"
-  # The fifo is opened by the background child, not here: opening it blocks until
-  # the other end is opened too.
-  "$QUEUE" push "$@" --json <"$dir/in" >"$dir/push.out" 2>"$dir/push.out.err" 3>&- &
-  bg_pid=$!
-  BG_PIDS+=("$bg_pid")
-  exec 7>"$dir/in"
+  bg_start_on_fifo "$dir/in" "$dir/push.out" "$QUEUE" push "$@" --json
   printf '%s\n' '{"kind":"a"}' '{"kind":"b"}' >&7
   wait_until 10 consumed_and_waiting 7 "$bg_pid"
   committed_before_line3=$(job_count)
@@ -327,11 +321,7 @@ push_slowly() {
   # push reads on a thread of its own; when the store refuses a batch, that thread must
   # stop waiting on a pipe that stays open, or push would hang until the writer closed it.
   q push send -k order-1 >/dev/null
-  mkfifo "$dir/in"
-  "$QUEUE" push --json <"$dir/in" >"$dir/push.out" 2>"$dir/push.out.err" 3>&- &
-  bg_pid=$!
-  BG_PIDS+=("$bg_pid")
-  exec 7>"$dir/in"
+  bg_start_on_fifo "$dir/in" "$dir/push.out" "$QUEUE" push --json
   printf '%s\n' '{"kind":"other","idempotency_key":"order-1"}' >&7
   wait_exit "$bg_pid" 10
   exec 7>&-

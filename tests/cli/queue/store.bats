@@ -40,12 +40,8 @@ load ../lib
 
 @test "a store locked by another process: push exits 5 and writes nothing" {
   q push a >/dev/null
-  mkfifo "$dir/ctl"
   # A sqlite3 shell holding the write lock until we close its input.
-  sqlite3 "$SHERATAN_DB" <"$dir/ctl" >"$dir/holder.out" 2>&1 3>&- &
-  holder=$!
-  BG_PIDS+=("$holder")
-  exec 7>"$dir/ctl"
+  bg_start_on_fifo "$dir/ctl" "$dir/holder.out" sqlite3 "$SHERATAN_DB"
   # It prints 'locked' once BEGIN IMMEDIATE has taken the write lock.
   printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
   wait_until 10 grep -qx locked "$dir/holder.out"
@@ -54,7 +50,7 @@ load ../lib
   assert_contains "$stderr" "busy"
   printf 'ROLLBACK;\n' >&7
   exec 7>&-
-  wait "$holder"
+  wait "$bg_pid"
   assert_equal "$(q ls --json | jq -r .kind | tr '\n' ' ')" "a "
 }
 
