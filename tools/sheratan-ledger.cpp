@@ -82,13 +82,13 @@ class OutcomePrinter {
   std::string buffer_;
 };
 
-/// Applies the operations in one transaction, all or nothing; returns their outcomes.
-// Operations parsed from input lines, with the numbers of their lines for messages.
+/// Operations parsed from input lines, with the numbers of their lines for messages.
 struct ParsedOps {
   std::vector<std::size_t> lines;
   std::vector<Operation> ops;
 };
 
+/// Applies the operations in one transaction, all or nothing; returns their outcomes.
 std::vector<Outcome> apply_all(Store& store, EpochMillis now, const ParsedOps& parsed) {
   return store.write([&] {
     LedgerWriter writer(store, now);
