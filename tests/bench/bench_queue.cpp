@@ -54,6 +54,47 @@ double claim_ack_rate(JobQueue& queue, int total, int batch) {
   return done / seconds_since(start);
 }
 
+/// Claim+ack in batches, both ways a client can commit them, in rounds that alternate
+/// (which goes first alternates too) so that a slow spell of the host or the disk
+/// weighs on both alike: claim and ack each committing (claim_and_ack), and the
+/// worker's rounds of one commit (claim_and_ack_in_rounds). Each way's rate is that of
+/// its median round, and over all its rounds.
+struct ClaimAckRates {
+  double separate = 0, in_rounds = 0;                  // median round
+  double separate_overall = 0, in_rounds_overall = 0;  // all jobs over all rounds' time
+};
+
+ClaimAckRates claim_ack_alternating(Store& store, JobQueue& queue, int rounds, int per_round, int batch) {
+  std::vector<double> separate, in_rounds;
+  double separate_total = 0, in_rounds_total = 0;
+  auto time_separate = [&] {
+    auto start = std::chrono::steady_clock::now();
+    const int done = claim_and_ack(queue, per_round, batch);
+    separate.push_back(seconds_since(start));
+    separate_total += separate.back();
+    return done;
+  };
+  auto time_in_rounds = [&] {
+    auto start = std::chrono::steady_clock::now();
+    const int done = claim_and_ack_in_rounds(store, queue, per_round, batch);
+    in_rounds.push_back(seconds_since(start));
+    in_rounds_total += in_rounds.back();
+    return done;
+  };
+  for (int round = 0; round < rounds; ++round) {
+    const int done = round % 2 ? time_in_rounds() + time_separate() : time_separate() + time_in_rounds();
+    if (done != 2 * per_round) {
+      std::fprintf(stderr, "bench-queue: the queue ran dry after %d of %d jobs; no figure\n", done, 2 * per_round);
+      std::exit(1);
+    }
+  }
+  std::sort(separate.begin(), separate.end());
+  std::sort(in_rounds.begin(), in_rounds.end());
+  const double jobs = static_cast<double>(rounds) * per_round;
+  return {per_round / quantile(separate, 0.5), per_round / quantile(in_rounds, 0.5), jobs / separate_total,
+          jobs / in_rounds_total};
+}
+
 void wake_latency(const std::string& tool, const fs::path& dir, int rounds) {
   auto store = fresh_store(dir / "wake.db");
   SystemClock clock;
@@ -141,9 +182,7 @@ int main(int argc, char** argv) {
     JobQueue queue(*store, clock);
     push_jobs(queue, "bench", 110'000);
     const double one = claim_ack_rate(queue, 400, 1);
-    const double hundred = claim_ack_rate(queue, 50'000, 100);
-    auto start = std::chrono::steady_clock::now();
-    const double rounds = claim_and_ack_in_rounds(*store, queue, 50'000, 100) / seconds_since(start);
+    const ClaimAckRates hundred = claim_ack_alternating(*store, queue, 10, 5'000, 100);
     if (done_jobs(dir / "claim.db") != 400 + 50'000 + 50'000) {
       std::fprintf(stderr, "bench-queue: claim+ack left jobs undone; no figure\n");
       return 1;
@@ -151,10 +190,14 @@ int main(int argc, char** argv) {
     // One claim + one ack is two durable transactions per job.
     report("claim+ack, 1 job per transaction", fmt(one, "jobs/s"),
            fmt(2 * one / raw_tx, "× raw fsync'd tx rate (2 tx per job)"), "within 2× of raw");
-    report("claim+ack, batches of 100", fmt(hundred, "jobs/s"),
-           fmt(hundred / raw_batch, "× raw batched inserts; claim and ack each commit"), "≥ 50,000 jobs/s");
-    report("claim+ack, batches of 100, in worker rounds", fmt(rounds, "jobs/s"),
-           fmt(rounds / hundred, "× the above; one commit acks 100 and claims 100"), "≥ 50,000 jobs/s");
+    report("claim+ack, batches of 100", fmt(hundred.separate, "jobs/s"),
+           "median of 10 rounds of 5,000; claim and ack each commit", "≥ 50,000 jobs/s");
+    report("claim+ack, batches of 100, over all rounds", fmt(hundred.separate_overall, "jobs/s"),
+           fmt(hundred.separate_overall / raw_batch, "× raw batched inserts"), "");
+    report("claim+ack, batches of 100, in worker rounds", fmt(hundred.in_rounds, "jobs/s"),
+           "median of the alternating rounds; one commit a batch", "≥ 50,000 jobs/s");
+    report("claim+ack, worker rounds, over all rounds", fmt(hundred.in_rounds_overall, "jobs/s"),
+           fmt(hundred.in_rounds_overall / hundred.separate_overall, "× claim and ack each committing"), "");
   }
 
   wake_latency(tool, dir, 200);
