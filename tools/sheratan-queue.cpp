@@ -2,6 +2,7 @@
 // JobQueue operation and prints; the rules live in common/queue/.
 #include <unistd.h>
 
+#include <charconv>
 #include <map>
 
 #include "cli/app.hpp"
@@ -74,22 +75,62 @@ struct PushFlags {
   bool atomic = false;
 };
 
-Json job_from_flags(const PushFlags& flags) {
-  Json job{{"kind", flags.kind}};
-  if (flags.params) job["params"] = parse_json_flag(*flags.params, "--params");
-  if (flags.queue) job["queue"] = *flags.queue;
+// The flags that have a default (JobDefaults), as job fields: with KIND they describe
+// its job, with JSON lines on stdin they fill in the lines that leave them out.
+Json defaults_from_flags(const PushFlags& flags) {
+  Json fields = Json::object();
+  if (flags.queue) fields["queue"] = *flags.queue;
   if (flags.priority) {
-    bool numeric = !flags.priority->empty() && flags.priority->find_first_not_of("-0123456789") == std::string::npos;
-    job["priority"] = numeric ? Json(std::stoll(*flags.priority)) : Json(*flags.priority);
+    // An integer, or a name such as "high"; text that is neither (or an integer out of
+    // range) goes on as text, for the job's checks to refuse with the field's rules.
+    std::int64_t number = 0;
+    const std::string& text = *flags.priority;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    fields["priority"] = error == std::errc() && end == text.data() + text.size() ? Json(number) : Json(text);
   }
+  if (flags.max_attempts) fields["max_attempts"] = *flags.max_attempts;
+  if (flags.timeout) fields["timeout"] = *flags.timeout;
+  if (flags.backoff) fields["backoff"] = *flags.backoff;
+  if (flags.backoff_max) fields["backoff_max"] = *flags.backoff_max;
+  return fields;
+}
+
+// The first flag given that describes one job and has no default, or null.
+const char* single_job_flag(const PushFlags& flags) {
+  if (flags.params) return "--params";
+  if (flags.run_at) return "--run-at";
+  if (flags.delay) return "--delay";
+  if (!flags.depends_on.empty()) return "--depends-on";
+  if (flags.key) return "--idempotency-key";
+  if (!flags.labels.empty()) return "--label";
+  if (flags.cost) return "--cost";
+  return nullptr;
+}
+
+// The defaults of pushed jobs: the config's, then the flags' (checked as job fields).
+JobDefaults push_defaults(const Config& config, const PushFlags& flags) {
+  JobDefaults defaults = job_defaults_from(config);
+  Json sample = defaults_from_flags(flags);
+  if (sample.empty()) return defaults;
+  sample["kind"] = "flags";
+  const JobSpec checked = parse_job_spec(sample, defaults, 0);
+  defaults.queue = checked.queue;
+  defaults.priority = checked.priority;
+  defaults.max_attempts = checked.max_attempts;
+  defaults.timeout_ms = checked.timeout_ms;
+  defaults.backoff_ms = checked.backoff_ms;
+  defaults.backoff_max_ms = checked.backoff_max_ms;
+  return defaults;
+}
+
+Json job_from_flags(const PushFlags& flags) {
+  Json job = defaults_from_flags(flags);
+  job["kind"] = flags.kind;
+  if (flags.params) job["params"] = parse_json_flag(*flags.params, "--params");
   if (flags.run_at) job["run_at"] = *flags.run_at;
   if (flags.delay) job["delay"] = *flags.delay;
   if (!flags.depends_on.empty()) job["depends_on"] = flags.depends_on;
   if (flags.key) job["idempotency_key"] = *flags.key;
-  if (flags.max_attempts) job["max_attempts"] = *flags.max_attempts;
-  if (flags.timeout) job["timeout"] = *flags.timeout;
-  if (flags.backoff) job["backoff"] = *flags.backoff;
-  if (flags.backoff_max) job["backoff_max"] = *flags.backoff_max;
   if (flags.cost) job["cost"] = *flags.cost;
   if (!flags.labels.empty()) {
     job["labels"] = Json::object();
@@ -111,12 +152,25 @@ struct AdmittedBatch {
   std::vector<Verdict> verdicts;
 };
 
+// queue.max_depth from the flag, the environment or the config; not negative.
+std::optional<std::int64_t> max_depth_from(const Config& config, const std::optional<std::int64_t>& flag) {
+  auto depth = config.integer(flag, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+  if (depth && *depth < 0)
+    fail(ExitCode::bad_input, "queue.max_depth must be 0 or more, not " + std::to_string(*depth));
+  return depth;
+}
+
 void run_push(ToolContext& context, const PushFlags& flags) {
+  if (flags.kind.empty())
+    if (const char* flag = single_job_flag(flags))
+      fail(ExitCode::usage,
+           std::string(flag) + " describes the one job given by KIND: with JSON lines on stdin, give it in each line");
+  const JobDefaults defaults = push_defaults(context.config, flags);
+  const auto max_depth = max_depth_from(context.config, flags.max_depth);
   auto store = context.open_store();
   JobQueue queue(*store, context.clock);
   const Gates gates(GatePolicy::from_config(context.config));
-  const Admission admission(gates, JobSource::cli, job_defaults_from(context.config));
-  const auto max_depth = context.config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+  const Admission admission(gates, JobSource::cli, defaults);
   RecordPrinter printer(context.output_format(), {"id", "status", "duplicate", "verdict"});
   // The gates judge each batch on the reading thread (for_each_prepared_batch) ...
   std::function<AdmittedBatch(std::vector<InputLine>&)> judge = [&](std::vector<InputLine>& lines) {
@@ -146,9 +200,10 @@ void run_push(ToolContext& context, const PushFlags& flags) {
       }
       // The hot path of a bulk push: ids, statuses and verdicts need no escaping. Appended
       // piece by piece: a chain of operator+ made a temporary string per piece.
-      out.append(R"({"id":")").append(outcome.id).append(R"(","status":")").append(to_string(outcome.status));
-      out.append(R"(","duplicate":)").append(outcome.duplicate ? "true" : "false").append(R"(,"verdict":")");
-      out.append(to_string(batch.verdicts[i])).append("\"}\n");
+      // Keys in alphabetical order, as every record's (sheratan-jsonl(5)).
+      out.append(R"({"duplicate":)").append(outcome.duplicate ? "true" : "false").append(R"(,"id":")");
+      out.append(outcome.id).append(R"(","status":")").append(to_string(outcome.status));
+      out.append(R"(","verdict":")").append(to_string(batch.verdicts[i])).append("\"}\n");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     flush_output();
@@ -170,8 +225,9 @@ void add_push(CLI::App& app, ToolContext& context) {
   auto* push = app.add_subcommand("push", "Add jobs: one from flags, or JSON lines from stdin");
   push->add_option("kind", flags->kind, "Kind of the job (with no KIND, read JSON lines from stdin)");
   push->add_option("-p,--params", flags->params, "Parameters as a JSON object");
-  push->add_option("--queue", flags->queue, "Queue name (default: default)");
-  push->add_option("--priority", flags->priority, "Integer, higher first; or critical, high, normal, low");
+  push->add_option("--queue", flags->queue, "Queue name (default: default); with stdin, of lines that name none");
+  push->add_option("--priority", flags->priority,
+                   "Integer, higher first; or critical, high, normal, low (with stdin: the default)");
   push->add_option("--run-at", flags->run_at, "Run no earlier than this RFC 3339 time");
   push->add_option("--delay", flags->delay, "Run no earlier than this duration from now (30s, 5m)");
   push->add_option("--depends-on", flags->depends_on, "Job id that must be done first (repeatable)")
@@ -184,7 +240,8 @@ void add_push(CLI::App& app, ToolContext& context) {
   push->add_option("-l,--label", flags->labels, "Label KEY=VALUE (repeatable): mission, task, chain, payer ...")
       ->allow_extra_args(false);
   push->add_option("--cost", flags->cost, "What the job costs its payer, as money (\"12.5000\")");
-  push->add_option("--max-depth", flags->max_depth, "Refuse (exit 5) past this many unfinished jobs in a queue");
+  push->add_option("--max-depth", flags->max_depth, "Refuse (exit 5) past this many unfinished jobs in a queue")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
   push->add_flag("--atomic", flags->atomic, "Push all of stdin in one transaction (default: batches)");
   push->callback([&context, flags] { run_push(context, *flags); });
 }
@@ -209,7 +266,10 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   request.queue = flags.queue.value_or(job_defaults_from(context.config).queue);
   request.kinds = flags.kinds;
   request.limit = flags.limit;
-  if (flags.lease) request.lease_ms = parse_duration(*flags.lease);
+  if (flags.lease) request.lease_ms = parse_duration_flag(*flags.lease, "--lease");
+  // Checked before anything is leased: a bad --wait is refused whether or not a job is ready.
+  std::optional<Millis> wait_for;
+  if (wait && flags.wait && !flags.wait->empty()) wait_for = parse_duration_flag(*flags.wait, "--wait");
   // The gate and the claim share one transaction: nothing is leased after a pause commits.
   auto gated_claim = [&] {
     return store->write([&] {
@@ -230,7 +290,7 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   };
   if (jobs.empty() && wait) {
     std::optional<std::int64_t> deadline;
-    if (flags.wait && !flags.wait->empty()) deadline = monotonic_millis() + parse_duration(*flags.wait);
+    if (wait_for) deadline = monotonic_millis() + *wait_for;
     queue.prepare_claim(request);
     StoreWaiter waiter(*store);
     auto outcome = waiter.wait(
@@ -302,7 +362,14 @@ Job apply_lease_action(JobQueue& queue, LeaseAction action, const LeaseRef& leas
     case LeaseAction::extend: {
       reject_unknown_fields(line, {"id", "token", "lease"});
       auto found = line.find("lease");
-      return queue.extend(lease, found == line.end() ? 60'000 : parse_duration_json(*found));
+      if (found == line.end()) return queue.extend(lease, 60'000);
+      Millis lease_ms = 0;
+      try {
+        lease_ms = parse_duration_json(*found);
+      } catch (const Error& error) {
+        fail(error.code(), std::string("field 'lease' ") + error.what());
+      }
+      return queue.extend(lease, lease_ms);
     }
     case LeaseAction::release:
       reject_unknown_fields(line, {"id", "token"});
@@ -350,8 +417,20 @@ void run_lease_action(ToolContext& context, LeaseAction action, const LeaseFlags
       printer.print(job.to_json());
     flush_output();
   };
+  if (flags.id.empty()) {
+    // The flags describe the one lease given by ID; lines on stdin carry their own.
+    for (auto [given, flag] : {std::pair{flags.token.has_value(), "--token"},
+                               {flags.result.has_value(), "--result"},
+                               {flags.error.has_value(), "--error"},
+                               {flags.no_retry, "--no-retry"},
+                               {flags.lease.has_value(), "--lease"}})
+      if (given)
+        fail(ExitCode::usage,
+             std::string(flag) + " goes with a job id: with JSON lines on stdin, give it in each line");
+  }
   if (!flags.id.empty()) {
     if (!flags.token) fail(ExitCode::usage, "--token is required with a job id");
+    if (flags.lease) parse_duration_flag(*flags.lease, "--lease");
     Json line{{"id", flags.id}, {"token", *flags.token}};
     if (flags.result) line["result"] = parse_json_flag(*flags.result, "--result");
     if (flags.error) line["error"] = *flags.error;
@@ -435,8 +514,8 @@ void add_show(CLI::App& app, ToolContext& context) {
     if (!job) fail(ExitCode::failed, "no job " + quote(*id));
     Json out = job->to_json();
     bool tampered = false;
-    if (job->result) {
-      auto stored = Json::parse(*job->result, nullptr, false);
+    if (job->result || job->result_hash) {  // a hash whose result was deleted is a mismatch too
+      auto stored = job->result ? Json::parse(*job->result, nullptr, false) : Json(Json::value_t::discarded);
       tampered = stored.is_discarded() || canonical_hash(stored) != job->result_hash.value_or("");
       out["result_verified"] = !tampered;
     }
@@ -484,8 +563,8 @@ void add_watch(CLI::App& app, ToolContext& context) {
   auto flags = std::make_shared<Flags>();
   auto* watch = app.add_subcommand("watch", "Stream job events as JSON lines as they happen (until signalled)");
   watch->add_option("--job", flags->job, "Only events of this job");
-  watch->add_option("--after", flags->after, "Start after the event with this id (default: now)");
-  watch->add_flag("--all", flags->all, "Start from the first event in the store");
+  auto* after = watch->add_option("--after", flags->after, "Start after the event with this id (default: now)");
+  watch->add_flag("--all", flags->all, "Start from the first event in the store")->excludes(after);
   watch->add_flag("--no-follow", flags->no_follow, "Print the events there are now and exit (as tail without -f)");
   watch->callback([&context, flags] {
     auto store = context.open_store(false);
@@ -567,7 +646,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
     auto store = context.open_store(false);
     JobQueue queue(*store, context.clock);
     RecordPrinter printer(context.output_format(), {"purged"});
-    printer.print(Json{{"purged", queue.purge(parse_duration(*older))}});
+    printer.print(Json{{"purged", queue.purge(parse_duration_flag(*older, "--older-than"))}});
     printer.finish();
   });
 
@@ -580,11 +659,12 @@ void add_admin(CLI::App& app, ToolContext& context) {
   auto* ingest = app.add_subcommand("ingest", "Turn DIR/*.job.json drop files into jobs");
   ingest->add_option("dir", ingest_flags->folder, "Drop folder")->required();
   ingest->add_flag("--watch", ingest_flags->watch, "Go on, taking new files as they are written (inotify)");
-  ingest->add_option("--max-depth", ingest_flags->max_depth, "Backpressure limit, as for push");
+  ingest->add_option("--max-depth", ingest_flags->max_depth, "Backpressure limit, as for push")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
   ingest->callback([&context, ingest_flags] {
     auto store = context.open_store();
     JobQueue queue(*store, context.clock);
-    auto max_depth = context.config.integer(ingest_flags->max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");
+    auto max_depth = max_depth_from(context.config, ingest_flags->max_depth);
     const Gates gates(GatePolicy::from_config(context.config));
     const Admission admission(gates, JobSource::ingest, job_defaults_from(context.config));
     DropFolder folder(queue, ingest_flags->folder, admission, max_depth, context.clock);

@@ -51,6 +51,14 @@ Millis parse_duration(std::string_view text) {
   return static_cast<Millis>(std::llround(total));
 }
 
+Millis parse_duration_flag(std::string_view text, std::string_view flag) {
+  try {
+    return parse_duration(text);
+  } catch (const Error& error) {
+    fail(error.code(), std::string(flag) + ": " + error.what());
+  }
+}
+
 Millis parse_duration_json(const nlohmann::json& value) {
   if (value.is_string()) return parse_duration(value.get_ref<const std::string&>());
   if (value.is_number()) {

@@ -17,6 +17,10 @@ using Millis = std::int64_t;
 /// on negative values and on values past 100 years.
 Millis parse_duration(std::string_view text);
 
+/// parse_duration for the value of a flag; the error names the flag:
+/// "--wait: invalid duration 'abc': ...".
+Millis parse_duration_flag(std::string_view text, std::string_view flag);
+
 /// A JSON duration: a string as above or a non-negative number of seconds.
 Millis parse_duration_json(const nlohmann::json& value);
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -157,7 +158,10 @@ class JobQueue {
 
  private:
   struct NewJob;
-  void check_depth(const std::vector<PushItem>& items, std::int64_t max_depth);
+  /// Counts one new job of the push into its queue's depth (read from the store at the
+  /// queue's first); throws Error(unavailable) when the queue holds max_depth already.
+  void count_toward_depth(const std::string& queue, std::int64_t max_depth,
+                          std::map<std::string, std::int64_t>& depths);
   PushOutcome admit(const PushItem& item, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,
                     std::unordered_map<std::string_view, std::size_t>& fresh_by_key);
   void write_new_jobs(const std::vector<NewJob>& fresh, EpochMillis now);

@@ -24,8 +24,7 @@ void require_live(std::string_view status, std::string_view token, EpochMillis l
     sheratan::fail(ExitCode::conflict,
                    "job " + quote(lease.id) + " is " + std::string(status) + ", not leased: the lease token is stale");
   if (token != lease.token)
-    sheratan::fail(ExitCode::conflict,
-                   "lease token for job " + quote(lease.id) + " does not match: the job was leased again");
+    sheratan::fail(ExitCode::conflict, "lease token for job " + quote(lease.id) + " does not match the job's lease");
   if (lease_until <= now) sheratan::fail(ExitCode::conflict, "lease on job " + quote(lease.id) + " has expired");
 }
 

@@ -41,7 +41,6 @@ std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std:
                                         std::optional<EpochMillis> at) {
   return store_.write([&] {
     const EpochMillis now = at.value_or(clock_.now());
-    if (max_depth) check_depth(items, *max_depth);
     auto last = store_.use(sql::kMaxJobSeq);
     last.step();
     std::int64_t next_seq = last.integer(0);
@@ -49,9 +48,12 @@ std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std:
     std::unordered_map<std::string_view, std::size_t> fresh_by_key;
     std::vector<PushOutcome> outcomes;
     outcomes.reserve(items.size());
+    std::map<std::string, std::int64_t> depths;  // each queue's, as this push grows it
     for (const auto& item : items) {
       try {
         outcomes.push_back(admit(item, now, next_seq, fresh, fresh_by_key));
+        // A duplicate adds nothing, so a retried push is answered even when the queue is full.
+        if (max_depth && !outcomes.back().duplicate) count_toward_depth(item.spec.queue, *max_depth, depths);
       } catch (const Error& error) {
         if (item.line == 0) throw;
         throw Error(error.code(), at_line(item.line, error.what()));
@@ -62,22 +64,19 @@ std::vector<PushOutcome> JobQueue::push(const std::vector<PushItem>& items, std:
   });
 }
 
-void JobQueue::check_depth(const std::vector<PushItem>& items, std::int64_t max_depth) {
-  std::map<std::string, std::int64_t> depth;
-  for (const auto& item : items) {
-    auto [entry, first] = depth.try_emplace(item.spec.queue, 0);
-    if (first) {
-      auto count = store_.use(sql::kQueueDepth);
-      count.bind(1, item.spec.queue);
-      count.step();
-      entry->second = count.integer(0);
-    }
-    if (++entry->second > max_depth) {
-      std::string message = "queue " + quote(item.spec.queue) + " is full: depth " + std::to_string(entry->second - 1) +
-                            " of max_depth " + std::to_string(max_depth);
-      sheratan::fail(ExitCode::unavailable, item.line ? at_line(item.line, message) : message);
-    }
+void JobQueue::count_toward_depth(const std::string& queue, std::int64_t max_depth,
+                                  std::map<std::string, std::int64_t>& depths) {
+  auto [entry, first] = depths.try_emplace(queue, 0);
+  if (first) {
+    auto count = store_.use(sql::kQueueDepth);
+    count.bind(1, queue);
+    count.step();
+    entry->second = count.integer(0);
   }
+  if (entry->second >= max_depth)
+    sheratan::fail(ExitCode::unavailable, "queue " + quote(queue) + " is full: depth " + std::to_string(entry->second) +
+                                              " of max_depth " + std::to_string(max_depth));
+  ++entry->second;
 }
 
 PushOutcome JobQueue::admit(const PushItem& item, EpochMillis now, std::int64_t& next_seq, std::vector<NewJob>& fresh,

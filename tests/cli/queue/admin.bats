@@ -353,6 +353,12 @@ seed() {
   assert_equal "$bg_status" 130
 }
 
+@test "watch --all with --after: a usage error (exit 2), they choose where to start both" {
+  run --separate-stderr q watch --all --after 5 --no-follow
+  assert_status 2
+  assert_contains "$stderr" "--after" "--all"
+}
+
 @test "watch sees a commit whose fsync is slow (loaded disk)" {
   command -v strace >/dev/null || skip "strace is not installed"
   q push before >/dev/null

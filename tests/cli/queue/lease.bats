@@ -96,6 +96,18 @@ status_of() { job_field "$1" .status; }
   assert_equal "$output" ""
 }
 
+@test "claim with a bad --wait or --lease: exit 4 naming the flag, nothing leased though a job is ready" {
+  q push a >/dev/null
+  for args in "--wait abc" "--wait -5s" "--lease xyz"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr q claim $args
+    assert_status 4
+    assert_equal "$output" ""
+    assert_contains "$stderr" "${args%% *}"
+  done
+  assert_equal "$(q ls | jq -r .status)" ready
+}
+
 @test "claim --wait 200ms on an empty queue exits 1 after the deadline, not before" {
   start=$(now_ms)
   run --separate-stderr timeout 10 "$QUEUE" claim --wait 200ms
@@ -226,13 +238,24 @@ foreign_commit_wakes_claim() {
   assert_json '.result_verified == false'
 }
 
+@test "show: a stored hash whose result was deleted is tampering too: exit 1" {
+  q push a >/dev/null
+  claim_one
+  q ack "$id" --token "$token" --result '{"x":1}' >/dev/null
+  sqlite3 "$SHERATAN_DB" "UPDATE jobs SET result=NULL"
+  run --separate-stderr q show "$id"
+  assert_status 1
+  assert_contains "$stderr" "$id" "tampered"
+  assert_json '.result_verified == false'
+}
+
 @test "ack with a wrong token: exit 3, the job stays leased, the right token still works" {
   q push a >/dev/null
   claim_one
   run --separate-stderr q ack "$id" --token 0000000000000000 --result '"stolen"'
   assert_status 3
   assert_equal "$output" ""
-  assert_contains "$stderr" "$id" "token"
+  assert_contains "$stderr" "$id" "token" "does not match the job's lease"
   assert_equal "$(status_of "$id")" leased
   assert_equal "$(job_field "$id" .result)" null
   run q ack "$id" --token "$token" --result '"mine"'
@@ -324,6 +347,33 @@ foreign_commit_wakes_claim() {
 }
 
 # ---- fail, retries, extend, release -------------------------------------------
+
+@test "extend with a bad lease: the stdin field or the flag is named, exit 4, the lease unchanged" {
+  q push a >/dev/null
+  claim_one
+  before=$(job_field "$id" .lease_until)
+  run --separate-stderr q extend <<<"{\"id\":\"$id\",\"token\":\"$token\",\"lease\":-5}"
+  assert_status 4
+  assert_contains "$stderr" "line 1" "'lease'"
+  run --separate-stderr q extend "$id" --token "$token" --lease xyz
+  assert_status 4
+  assert_contains "$stderr" "--lease"
+  assert_equal "$(job_field "$id" .lease_until)" "$before"
+}
+
+@test "with lines on stdin, the flags of one lease (--token, --result, --error ...): exit 2, nothing changed" {
+  q push a >/dev/null
+  claim_one
+  line="{\"id\":\"$id\",\"token\":\"$token\"}"
+  for args in "ack --token $token" "ack --result 5" "fail --error e" "fail --no-retry" "extend --lease 5m" \
+    "release --token $token"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr q $args <<<"$line"
+    assert_status 2
+    assert_contains "$stderr" "each line"
+  done
+  assert_equal "$(status_of "$id")" leased
+}
 
 @test "fail: back to pending with the error and a later run_at (backoff); attempts kept" {
   q push a --backoff 1h >/dev/null

@@ -48,6 +48,43 @@ push_bad() {
   assert_equal "$(q ls | jq -c '[.kind, .params]' | tr '\n' ' ')" '["a",{"n":1}] ["b",{"n":2}] ["c",{}] '
 }
 
+@test "push's JSON lines have their keys in alphabetical order, as every record's" {
+  run --separate-stderr q push <<<'{"kind":"a"}'
+  assert_status 0
+  assert_json 'keys_unsorted == ["duplicate","id","status","verdict"]'
+}
+
+@test "with stdin, --queue, --priority, --max-attempts, --timeout, --backoff, --backoff-max fill in lines that leave them out" {
+  export SHERATAN_QUEUE=from-env
+  printf '%s\n' '{"kind":"a"}' '{"kind":"b","queue":"own","priority":"low","max_attempts":9,"timeout":"1m","backoff":"2s","backoff_max":"20s"}' >"$dir/in.jsonl"
+  run --separate-stderr q push --queue from-flag --priority high --max-attempts 2 --timeout 30s --backoff 1s \
+    --backoff-max 10s <"$dir/in.jsonl"
+  assert_status 0
+  assert_equal "$(q ls | jq -c '[.kind, .queue, .priority, .max_attempts, .timeout, .backoff, .backoff_max]' | tr '\n' ' ')" \
+    '["a","from-flag",20,2,"30s","1s","10s"] ["b","own",0,9,"1m","2s","20s"] '
+  # Without the flag, the environment's queue is the default.
+  run q push <<<'{"kind":"c"}'
+  assert_status 0
+  assert_equal "$(q ls --kind c | jq -r .queue)" from-env
+}
+
+@test "with stdin, a bad default from a flag: exit 4 naming the field, nothing written" {
+  run --separate-stderr q push --priority urgent <<<'{"kind":"a"}'
+  assert_status 4
+  assert_contains "$stderr" "'priority'"
+  assert_equal "$(job_count)" 0
+}
+
+@test "with stdin, a flag that describes one job (--params, -k, --label ...): exit 2, nothing written" {
+  for args in "--params {}" "-k k1" "--label a=b" "--delay 5s" "--run-at 2099-01-01T00:00:00Z" "--depends-on x" "--cost 1"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr q push $args <<<'{"kind":"a"}'
+    assert_status 2
+    assert_contains "$stderr" "${args%% *}" "each line"
+  done
+  assert_equal "$(job_count)" 0
+}
+
 @test "push from flags: every field is stored" {
   dep=$(q push dep | jq -r .id)
   run --separate-stderr q push build --params '{"path":"src","deep":{"x":[1,2]}}' --queue builds \
@@ -224,7 +261,8 @@ push_bad() {
 
 @test "bad input from flags: exit 4, the field named, nothing written" {
   q push seed >/dev/null
-  for args in "--priority urgent" "--max-attempts 0" "--cost 1.23456" "--timeout abc" \
+  for args in "--priority urgent" "--priority 99999999999999999999" "--priority -99999999999999999999" \
+    "--max-attempts 0" "--cost 1.23456" "--timeout abc" \
     "--params [1]" "--depends-on no-such-job" "--delay 5m --run-at 2099-01-01T00:00:00Z"; do
     # shellcheck disable=SC2086
     run --separate-stderr q push a $args
@@ -357,6 +395,37 @@ push_slowly() {
   run --separate-stderr q push --max-depth 2 <"$dir/in.jsonl"
   assert_status 5
   assert_contains "$stderr" "line 3" "max_depth 2"
+  assert_equal "$(job_count)" 0
+}
+
+@test "a repeated push of the same key is answered while the queue is full; a new job is still refused" {
+  q push a -k kk --max-depth 1 >/dev/null
+  run --separate-stderr q push a -k kk --max-depth 1
+  assert_status 0
+  assert_json '.duplicate == true'
+  run q push b --max-depth 1
+  assert_status 5
+  printf '%s\n' '{"kind":"a","idempotency_key":"kk"}' '{"kind":"c"}' >"$dir/in.jsonl"
+  run --separate-stderr q push --max-depth 1 <"$dir/in.jsonl"
+  assert_status 5
+  assert_contains "$stderr" "line 2" "depth 1 of max_depth 1"
+  assert_equal "$(job_count)" 1
+}
+
+@test "a max_depth out of range: the flag exits 2, the environment and the config exit 4, nothing written" {
+  for value in -1 99999999999999999999; do
+    run --separate-stderr q push a --max-depth "$value"
+    assert_status 2
+    assert_contains "$stderr" "--max-depth"
+  done
+  run --separate-stderr q ingest "$dir" --max-depth -1
+  assert_status 2
+  SHERATAN_QUEUE_MAX_DEPTH=-1 run --separate-stderr q push a
+  assert_status 4
+  assert_contains "$stderr" "max_depth" "-1"
+  echo '{"queue":{"max_depth":-1}}' >"$SHERATAN_CONFIG"
+  run --separate-stderr q push a
+  assert_status 4
   assert_equal "$(job_count)" 0
 }
 

@@ -461,6 +461,22 @@ TEST_CASE_METHOD(QueueFixture, "idempotency keys: duplicates and conflicts", "[q
     CHECK(event_count() == events_before);
     CHECK(scalar("SELECT count(*) FROM jobs WHERE kind = 'fresh'") == 0);
   }
+  SECTION("a full queue still answers a duplicate, and counts only the new jobs of a batch") {
+    CHECK(push_one(first, 1).duplicate);  // the queue holds 1 of max_depth 1
+    std::vector<PushItem> batch = {{spec(first), 1},
+                                   {spec(R"({"kind":"same","idempotency_key":"z"})"), 2},
+                                   {spec(R"({"kind":"same","idempotency_key":"z"})"), 3}};
+    auto outcomes = queue.push(batch, 2);  // two jobs at most: the original and one new
+    REQUIRE(outcomes.size() == 3);
+    CHECK(outcomes[0].duplicate);
+    CHECK_FALSE(outcomes[1].duplicate);
+    CHECK(outcomes[2].duplicate);
+    Error error = error_of([&] { queue.push({{spec(first), 1}, {spec(R"({"kind":"new"})"), 2}}, 2); });
+    CHECK(error.code() == ExitCode::unavailable);
+    CHECK_THAT(error.what(),
+               Catch::Matchers::StartsWith("line 2: ") && Catch::Matchers::Contains("depth 2 of max_depth 2"));
+    CHECK(job_count() == 2);
+  }
   SECTION("the same key twice in one batch with different payloads is a conflict") {
     std::vector<PushItem> batch = {{spec(R"({"kind":"n","idempotency_key":"y"})"), 1},
                                    {spec(R"({"kind":"m","idempotency_key":"y"})"), 2}};
