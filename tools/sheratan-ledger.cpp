@@ -504,7 +504,7 @@ sync->callback([&context, flags] {
   if (is_http_source(flags->from)) {
     // The token is read from a file or the environment, never from the command line.
     http.token = read_bearer_token(context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));
-    if (flags->timeout) http.timeout_ms = parse_duration(*flags->timeout);
+    if (flags->timeout) http.timeout_ms = parse_duration_flag(*flags->timeout, "--timeout");
   } else if (flags->token_file || flags->timeout) {
     fail(ExitCode::usage, "--token-file and --timeout are for an http:// or https:// --from");
   }

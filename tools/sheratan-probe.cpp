@@ -282,7 +282,7 @@ void add_heartbeat(CLI::App& app, ToolContext& context) {
     fields.ts = context.clock.now();
     fields.counter = next_heartbeat_counter(fields.ts, 0);
     fields.status = flags->status.value_or("ok");
-    const Millis timeout = flags->timeout ? parse_duration(*flags->timeout) : 10'000;
+    const Millis timeout = flags->timeout ? parse_duration_flag(*flags->timeout, "--timeout") : 10'000;
     Json body = sign_heartbeat(fields, identity);
     if (flags->print_only) {
       print_line(body);

@@ -34,8 +34,8 @@ ServeOptions resolve_options(const ToolContext& context, const ServeFlags& flags
   options.tokens_path = config.text(flags.tokens, "SHERATAN_TOKENS", "serve.tokens");
   options.threads = static_cast<std::size_t>(flags.threads);
   options.max_body = static_cast<std::size_t>(flags.max_body);
-  if (flags.timeout) options.timeout_ms = std::max<Millis>(1000, parse_duration(*flags.timeout));
-  if (flags.max_wait) options.max_wait_ms = parse_duration(*flags.max_wait);
+  if (flags.timeout) options.timeout_ms = std::max<Millis>(1000, parse_duration_flag(*flags.timeout, "--timeout"));
+  if (flags.max_wait) options.max_wait_ms = parse_duration_flag(*flags.max_wait, "--max-wait");
   if (auto window = config.text(flags.heartbeat_window, "SHERATAN_HEARTBEAT_WINDOW", "serve.heartbeat_window"))
     options.heartbeat_window_ms = parse_duration(*window);
   options.rate = static_cast<double>(config.integer(flags.rate, nullptr, "serve.rate").value_or(0));

@@ -146,7 +146,7 @@ void add_wait(CLI::App& app, ToolContext& context) {
   wait->callback([&context, flags] {
     const SystemState target = require_system_state(flags->state);
     std::optional<std::int64_t> deadline;
-    if (flags->timeout) deadline = monotonic_millis() + parse_duration(*flags->timeout);
+    if (flags->timeout) deadline = monotonic_millis() + parse_duration_flag(*flags->timeout, "--timeout");
     auto store = context.open_store(false);
     StateMachine machine(*store, context.clock);
     StoreWaiter waiter(*store);

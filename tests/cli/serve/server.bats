@@ -26,6 +26,15 @@ load serve_lib
   assert_json '.listen | test("^0\\.0\\.0\\.0:[0-9]+$")' "$(cat "$dir/serve.out")"
 }
 
+@test "a --timeout or --max-wait that is not a duration: exit 4 naming the flag, nothing listens" {
+  for flag in --timeout --max-wait; do
+    run --separate-stderr "$SERVE" --listen 127.0.0.1:0 "$flag" later
+    assert_status 4
+    assert_equal "$output" ""
+    assert_contains "$stderr" "$flag" "later"
+  done
+}
+
 @test "an address in use fails with exit 1 naming it" {
   start_server
   local taken

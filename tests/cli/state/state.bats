@@ -17,6 +17,12 @@ st() { "$S" "$@"; }
   [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "wait --timeout that is not a duration: exit 4 naming the flag" {
+  run --separate-stderr st wait operational --timeout soon
+  assert_status 4
+  assert_contains "$stderr" "--timeout" "soon"
+}
+
 @test "set records the transition with reason, actor and meta" {
   q push noop >/dev/null
   run --separate-stderr st set paused -r 'disk swap' --actor ops --meta '{"ticket":7}'
