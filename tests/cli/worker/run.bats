@@ -15,6 +15,7 @@ echo) jq -c '{kind: .kind, params: .params, id: env.SHERATAN_JOB_ID, attempt: en
 text) printf 'plain text\n' ;;
 tempfail) echo "try again later" >&2; exit 75 ;;
 broken) echo "some output"; echo "first line" >&2; echo "the real reason" >&2; exit 3 ;;
+crash) echo "about to crash" >&2; kill -SEGV $$ ;;
 hang) sleep 300 & echo $! >"$DIR/grandchild.pid"; echo $$ >"$DIR/child.pid"; wait ;;
 stubborn) trap '' TERM; echo $$ >"$DIR/child.pid"; while :; do sleep 1; done ;;
 slow) echo $$ >"$DIR/child.pid"; while [ ! -e "$DIR/go" ]; do sleep 0.05; done; echo '{"slow":true}' ;;
@@ -86,6 +87,17 @@ SH
   assert_equal "$(job_field "$id" .status)" dead
   assert_equal "$(job_field "$id" .attempts)" 1
   assert_contains "$(job_field "$id" .error)" "exit status 3" "the real reason"
+}
+
+@test "--exec: death by a signal (a crash) asks for a retry with the tail of stderr, as 75 does" {
+  write_handler
+  id=$(q push crash --max-attempts 2 --backoff 10m | jq -r .id)
+  run --separate-stderr w --drain --exec "sh $dir/handler.sh"
+  assert_status 0
+  assert_contains "$output" '"event":"retry"'
+  assert_equal "$(job_field "$id" .status)" pending
+  assert_equal "$(job_field "$id" .attempts)" 1
+  assert_contains "$(job_field "$id" .error)" "killed by signal 11" "about to crash"
 }
 
 @test "a job past its timeout: its process group gets SIGTERM, and the job fails with 'timeout'" {
