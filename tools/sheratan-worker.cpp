@@ -62,6 +62,10 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   options.kill_grace_ms = duration_setting(context, flags.kill_grace, nullptr, "worker.kill_grace", 5'000);
   options.root = config.text(flags.root, "SHERATAN_ROOT", "worker.root").value_or(".");
   options.exec = config.text(flags.exec, nullptr, "worker.exec");
+  // An empty command would "run" every job by doing nothing and mark it done.
+  if (options.exec && options.exec->find_first_not_of(" \t\n") == std::string::npos)
+    fail(flags.exec ? ExitCode::usage : ExitCode::bad_input,
+         flags.exec ? "--exec needs a command" : "config 'worker.exec' is empty: it needs a command");
   options.mode = flags.drain ? WorkerMode::drain : flags.once ? WorkerMode::once : WorkerMode::forever;
   options.hold_cost = flags.hold_cost;
   auto identity = config.text(flags.identity, "SHERATAN_IDENTITY", "worker.identity");

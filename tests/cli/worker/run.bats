@@ -89,6 +89,16 @@ SH
   assert_contains "$(job_field "$id" .error)" "exit status 3" "the real reason"
 }
 
+@test "--exec with an empty command: exit 2 before anything is claimed" {
+  q push a >/dev/null
+  for command in "" "  "; do
+    run --separate-stderr w --drain --exec "$command"
+    assert_status 2
+    assert_contains "$stderr" "--exec"
+  done
+  assert_equal "$(q ls | jq -r .status)" ready
+}
+
 @test "--exec: death by a signal (a crash) asks for a retry with the tail of stderr, as 75 does" {
   write_handler
   id=$(q push crash --max-attempts 2 --backoff 10m | jq -r .id)
