@@ -33,7 +33,7 @@ struct ApiServer::Parts {
         stores(options.store),
         feed(options.store),
         shared{{options.defaults, std::make_shared<const Gates>(options.gates), options.max_depth, options.max_wait_ms,
-                options.heartbeat_window_ms, options.chain},
+                options.heartbeat_window_ms, options.chain, options.max_body},
                clock,
                feed,
                stores,

@@ -31,8 +31,9 @@ struct RouteSettings {
   std::shared_ptr<const Gates> gates;
   std::optional<std::int64_t> max_depth;
   Millis max_wait_ms = 60'000;
-  Millis heartbeat_window_ms = 60'000;  // how far a heartbeat's ts may be from now
-  ChainLimits chain;                    // for remote workers' follow-ups (POST /v1/work)
+  Millis heartbeat_window_ms = 60'000;      // how far a heartbeat's ts may be from now
+  ChainLimits chain;                        // for remote workers' follow-ups (POST /v1/work)
+  std::size_t max_body = 16 * 1024 * 1024;  // --max-body, as Router reads a POST's body
 };
 
 /// What /metrics tells of the server itself: answers by status, claims held waiting.
@@ -70,6 +71,7 @@ struct Call {
   Store& store;
   const Caller& caller;
   const ServeShared& shared;
+  const std::string& request_body;  // as Router read it (httplib's request.body stays empty)
 
   std::string match(std::size_t index) const { return request.matches[index].str(); }
   void reply(int status, std::string body, const char* content_type = "application/json");
@@ -90,7 +92,8 @@ class Router {
   void get_bare(const std::string& pattern, std::function<void(httplib::Response&)> handler);
 
  private:
-  httplib::Server::Handler wrap(std::optional<Scopes> scope, Route route);
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const std::string& body)>;
+  Handler wrap(std::optional<Scopes> scope, Route route);
 
   httplib::Server& server_;
   AccessGate& gate_;

@@ -15,7 +15,7 @@ namespace sheratan::serve {
 namespace {
 
 void receive_heartbeat(Call& call) {
-  Heartbeat heartbeat = parse_heartbeat(parse_json_object_body(call.request.body));
+  Heartbeat heartbeat = parse_heartbeat(parse_json_object_body(call.request_body));
   HeartbeatBook book(call.store, call.shared.clock);
   HeartbeatOutcome outcome = book.receive(heartbeat, call.shared.settings.heartbeat_window_ms, call.caller.name);
   if (!outcome.ok()) {

@@ -47,7 +47,7 @@ std::string outcome_text(const PushOutcome& outcome, Verdict verdict) {
 }
 
 void push_jobs(Call& call) {
-  JsonBody body = parse_json_body(call.request.body, call.request.get_header_value("Content-Type"));
+  JsonBody body = parse_json_body(call.request_body, call.request.get_header_value("Content-Type"));
   apply_idempotency_header(call, body);
   const EpochMillis now = call.shared.clock.now();
   const Admission admission(*call.shared.settings.gates, JobSource::api, call.shared.settings.defaults);

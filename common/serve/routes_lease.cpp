@@ -45,7 +45,7 @@ ClaimRequest parse_claim_request(const Json& body, const Call& call, std::int64_
 }
 
 ClaimCall parse_claim(const Call& call) {
-  Json body = parse_json_object_body(call.request.body);
+  Json body = parse_json_object_body(call.request_body);
   reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "wait"});
   ClaimCall claim;
   claim.request = parse_claim_request(body, call, 1);
@@ -149,7 +149,7 @@ Job apply_lease_action(JobQueue& queue, const std::string& action, const LeaseRe
 }
 
 void lease_action(Call& call) {
-  Json body = parse_json_object_body(call.request.body);
+  Json body = parse_json_object_body(call.request_body);
   LeaseRef lease{call.match(1), required_string(body, "token")};
   JobQueue queue(call.store, call.shared.clock);
   call.reply_json(200, apply_lease_action(queue, call.match(2), lease, body).to_json());
@@ -184,7 +184,7 @@ std::vector<WorkReport> parse_reports(const Json& body, JobQueue& queue) {
 /// POST /v1/work (worker/round_json.hpp): carried out by the StoreBroker a local worker
 /// uses, so that chains, retries and stale reports behave the same.
 void work_round(Call& call) {
-  Json body = parse_json_object_body(call.request.body);
+  Json body = parse_json_object_body(call.request_body);
   reject_unknown_fields(body, {"worker", "queue", "kinds", "limit", "lease", "reports"});
   const ClaimRequest claim = parse_claim_request(body, call, 0);
   JobQueue queue(call.store, call.shared.clock);
@@ -229,7 +229,7 @@ std::vector<LeaseRef> parse_leases(const Json& body) {
 /// its job (or names none) is refused and changes nothing, the others go through.
 void lease_batch(Call& call) {
   const bool extend = call.match(1) == "extend";
-  Json body = parse_json_object_body(call.request.body);
+  Json body = parse_json_object_body(call.request_body);
   if (extend)
     reject_unknown_fields(body, {"lease", "leases"});
   else

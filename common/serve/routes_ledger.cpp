@@ -25,7 +25,7 @@ Error with_line(const Error& error, std::size_t line) {
 /// be named as `batch` takes it, and a line without "op" is a transfer; for settle
 /// every line is a settle line.
 void apply_operations(Call& call, OpType default_op, bool any_op) {
-  JsonBody body = parse_json_body(call.request.body, call.request.get_header_value("Content-Type"));
+  JsonBody body = parse_json_body(call.request_body, call.request.get_header_value("Content-Type"));
   std::vector<Operation> ops;
   ops.reserve(body.items.size());
   for (const auto& input : body.items) {

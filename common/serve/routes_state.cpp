@@ -22,7 +22,7 @@ void get_state(Call& call) {
 }
 
 void set_state(Call& call) {
-  Json body = parse_json_object_body(call.request.body);
+  Json body = parse_json_object_body(call.request_body);
   reject_unknown_fields(body, {"state", "reason", "actor", "meta"});
   TransitionRequest request;
   request.to = require_system_state(required_string(body, "state"));

@@ -75,6 +75,26 @@ load serve_lib
   assert_equal "$(job_count)" 1
 }
 
+@test "a chunked body is held to --max-body as it comes: 413, nothing written" {
+  start_server --max-body 1000
+  local big
+  big=$(printf '{"kind":"noop","params":{"pad":"%s"}}' "$(head -c 20000 /dev/zero | tr '\0' x)")
+  api POST /v1/jobs -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary "$big"
+  assert_error 413 payload_too_large
+  api POST /v1/jobs -H 'Transfer-Encoding: chunked' --data-binary '{"kind":"small"}'
+  assert_code 201
+  assert_equal "$(job_count)" 1
+}
+
+@test "a body sent as form data (curl -d) is read whole up to --max-body, not cut at 8 KiB" {
+  start_server
+  local big
+  big=$(printf '{"kind":"noop","params":{"pad":"%s"}}' "$(head -c 20000 /dev/zero | tr '\0' x)")
+  api POST /v1/jobs -d "$big"
+  assert_code 201
+  assert_equal "$(q ls | jq '.params.pad | length')" 20000
+}
+
 @test "a client that stalls is cut off after --timeout" {
   start_server --timeout 1s
   local port
