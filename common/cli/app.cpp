@@ -97,8 +97,13 @@ std::vector<std::string> known_words(const CLI::App& app) {
 
 std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, char** argv) {
   std::string message = message_fragment(error.what());
-  // A mistyped subcommand: the first word that is not a flag names no subcommand.
-  for (int i = 1; i < argc; ++i) {
+  // A value CLI11 refused already names its flag ("--threads: Value 0 not in range ...").
+  if (dynamic_cast<const CLI::ValidationError*>(&error) || dynamic_cast<const CLI::ConversionError*>(&error))
+    return message;
+  // A mistyped subcommand: the first word that is not a flag names no subcommand. (A
+  // tool without subcommands has none to mistype: its words are values of flags.)
+  const bool has_subcommands = !app.get_subcommands({}).empty();
+  for (int i = 1; has_subcommands && i < argc; ++i) {
     std::string word = argv[i];
     if (word.starts_with("-")) {
       if (word.find('=') == std::string::npos && (word == "--db" || word == "--format")) ++i;

@@ -35,6 +35,15 @@ load serve_lib
   done
 }
 
+@test "a mistyped flag with its value suggests the flag; a value out of range names its flag (exit 2)" {
+  run --separate-stderr "$SERVE" --lisen 127.0.0.1:0
+  assert_status 2
+  assert_contains "$stderr" "did you mean '--listen'?"
+  run --separate-stderr "$SERVE" --threads 0
+  assert_status 2
+  assert_contains "$stderr" "--threads" "not in range"
+}
+
 @test "an address in use fails with exit 1 naming it" {
   start_server
   local taken

@@ -89,6 +89,15 @@ SH
   assert_contains "$(job_field "$id" .error)" "exit status 3" "the real reason"
 }
 
+@test "a mistyped flag with its value suggests the flag; a value out of range names its flag (exit 2)" {
+  run --separate-stderr w --drain --lese 5s
+  assert_status 2
+  assert_contains "$stderr" "did you mean '--lease'?"
+  run --separate-stderr w --drain -c 0
+  assert_status 2
+  assert_contains "$stderr" "--concurrency" "not in range"
+}
+
 @test "--exec with an empty command: exit 2 before anything is claimed" {
   q push a >/dev/null
   for command in "" "  "; do
