@@ -273,6 +273,7 @@ void add_heartbeat(CLI::App& app, ToolContext& context) {
   heartbeat->add_flag("--print-only", flags->print_only, "Print the signed heartbeat instead of sending it (for curl)");
   heartbeat->callback([&context, flags] {
     if (flags->url.empty() && !flags->print_only) fail(ExitCode::usage, "heartbeat needs the server's URL");
+    if (!flags->print_only) check_host_url(flags->url);  // a malformed URL is bad input (4), not unreachable (5)
     Identity identity = Identity::load(flags->identity);
     const std::optional<std::string> token =
         read_bearer_token(context.config.text(flags->token_file, "SHERATAN_TOKEN_FILE", "serve.token_file"));

@@ -64,3 +64,12 @@ p() { "$P" "$@"; }
   run --separate-stderr p heartbeat --identity "$dir/id.json" --name 'a b' --print-only
   assert_status 4
 }
+
+@test "heartbeat to a malformed URL: exit 4 naming it, before any connection (5 is for an unreachable server)" {
+  p keygen "$dir/id.json" >/dev/null
+  for url in ftp://x http:// not-a-url 'http://h/?q=1'; do
+    run --separate-stderr p heartbeat "$url" --identity "$dir/id.json" --name h1
+    assert_status 4
+    assert_contains "$stderr" "url '$url'"
+  done
+}
