@@ -12,8 +12,10 @@ MoneyUnits parse_money(std::string_view text) {
   auto bad = [&](const char* why) -> MoneyUnits { fail(ExitCode::bad_input, "amount " + quote(text) + " " + why); };
   std::string_view rest = text;
   bool negative = false;
-  if (!rest.empty() && (rest.front() == '-' || rest.front() == '+')) {
-    negative = rest.front() == '-';
+  // A minus sign is read (callers refuse what must be positive, naming the field); a
+  // plus sign is not money as the tools print it, so it is refused like any other sign.
+  if (!rest.empty() && rest.front() == '-') {
+    negative = true;
     rest.remove_prefix(1);
   }
   if (rest.empty()) return bad("is not a number");

@@ -108,6 +108,10 @@ Operation operation_of(const Json& event, std::size_t line, std::set<std::string
   } else {
     fail(ExitCode::bad_input, "field 'type': " + quote(type) + " is not credit, debit, charge, transfer or adjust");
   }
+  // Only an adjust's sign says which way it goes; any other negative amount is the
+  // original's error, skipped rather than imported the other way round.
+  if (amount < 0 && type != "adjust")
+    fail(ExitCode::bad_input, "field 'amount': " + quote(format_money(amount)) + " is negative in a " + type);
   op.amount = amount < 0 ? -amount : amount;
   if (*op.amount == 0) fail(ExitCode::bad_input, "amount is zero");
   require_identifier(op.from, "account");

@@ -155,8 +155,9 @@ MoneyUnits parse_positive_amount(const Json& value, const char* field) {
     fail(error.code(), std::string("field ") + quote(field) + ": " + error.what());
   }
   if (units <= 0)
-    fail(ExitCode::bad_input,
-         std::string("field ") + quote(field) + ": amount " + quote(format_money(units)) + " must be above zero");
+    fail(ExitCode::bad_input, std::string("field ") + quote(field) + ": amount " +
+                                  quote(value.is_string() ? value.get<std::string>() : value.dump()) +
+                                  " must be above zero");
   return units;
 }
 

@@ -137,7 +137,7 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   run --separate-stderr l transfer a nobody 1
   assert_status 1
   assert_contains "$stderr" "no account 'nobody'"
-  for amount in 0 -1 1.23456 abc 1e3 "" 1. .5 99999999999999999999 " 1"; do
+  for amount in 0 -1 +1 1.23456 abc 1e3 "" 1. .5 99999999999999999999 " 1"; do
     run --separate-stderr l transfer a b "$amount"
     assert_status 4
     assert_contains "$stderr" "amount"

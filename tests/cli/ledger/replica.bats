@@ -84,6 +84,8 @@ JSON
 {"type":"adjust","account":"system:operator","amount":0.00001,"event_id":"e7"}
 not json
 {"type":"mystery","account":"alice","amount":"1","event_id":"e9"}
+{"type":"credit","account":"alice","amount":"-3.0000","event_id":"e10"}
+{"type":"debit","account":"alice","amount":-2,"event_id":"e11"}
 JSONL
   run --separate-stderr l import "$dir/ledger.json" "$dir/events.jsonl"
   assert_status 0
@@ -91,8 +93,11 @@ JSONL
   assert_contains "$output" '"event_id":"e5","line":5,"skipped":"insufficient funds'
   assert_contains "$output" '"event_id":"e7","line":7,"skipped":"amount 1e-05 is not a whole number of 0.0001"'
   assert_contains "$output" '"line":8'
+  # A negative credit or debit is skipped, not imported the other way round.
+  assert_contains "$output" '"event_id":"e10","line":10,"skipped":"field '"'amount'"': '"'-3.0000'"' is negative in a credit"'
+  assert_contains "$output" '"event_id":"e11","line":11,"skipped"'
   summary=$(tail -1 <<<"$output")
-  assert_json '.imported == 4 and .skipped == 5 and .duplicates == 0' "$summary"
+  assert_json '.imported == 4 and .skipped == 7 and .duplicates == 0' "$summary"
   # The fixture's operator balance disagrees with its events; the report says where.
   assert_json '.mismatches == [{"account":"system:operator","ledger":"10.5556","original":"10.5557"}]' "$summary"
   assert_equal "$(l balance alice | jq -r .balance)" "889.4444"
