@@ -81,22 +81,43 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// The names of the subcommands and long flags of app and of its subcommands, nested too.
 std::vector<std::string> known_words(const CLI::App& app) {
   std::vector<std::string> words;
-  for (const auto* sub : app.get_subcommands({}))
-    words.push_back(sub->get_name());
   std::vector<const CLI::App*> scopes{&app};
-  for (const auto* sub : app.get_subcommands({}))
-    scopes.push_back(sub);
-  for (const auto* scope : scopes)
-    for (const auto* option : scope->get_options())
+  for (std::size_t at = 0; at < scopes.size(); ++at) {
+    for (const auto* option : scopes[at]->get_options())
       for (const auto& name : option->get_lnames())
         words.push_back("--" + name);
+    for (const auto* sub : scopes[at]->get_subcommands({})) {
+      words.push_back(sub->get_name());
+      scopes.push_back(sub);
+    }
+  }
   return words;
+}
+
+// The first word shaped like a long flag that no option of the tool has: CLI11 may
+// have taken it for an argument ("args: At Most 3 required but received 4") or let its
+// value pass for a subcommand, and then the message would blame something else.
+std::optional<std::string> unknown_flag(const CLI::App& app, int argc, char** argv) {
+  const auto words = known_words(app);
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--") break;  // the words after it are arguments
+    if (!word.starts_with("--")) continue;
+    const std::string name = word.substr(0, word.find('='));
+    if (std::find(words.begin(), words.end(), name) != words.end()) continue;
+    std::string hint = "unknown flag " + quote(name);
+    if (auto near = nearest_word(name, words)) hint += " (did you mean " + quote(*near) + "?)";
+    return hint;
+  }
+  return std::nullopt;
 }
 
 std::string usage_hint(const CLI::App& app, const CLI::Error& error, int argc, char** argv) {
   std::string message = message_fragment(error.what());
+  if (auto hint = unknown_flag(app, argc, argv)) return *hint;
   // A value CLI11 refused already names its flag ("--threads: Value 0 not in range ...").
   if (dynamic_cast<const CLI::ValidationError*>(&error) || dynamic_cast<const CLI::ConversionError*>(&error))
     return message;

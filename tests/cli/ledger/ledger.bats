@@ -338,6 +338,13 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   run --separate-stderr l trasnfer
   assert_status 2
   assert_contains "$stderr" "did you mean 'transfer'"
+  # A mistyped flag is named, wherever CLI11 would have put its value.
+  run --separate-stderr l transfer a b 1 --idd x
+  assert_status 2
+  assert_contains "$stderr" "unknown flag '--idd'" "did you mean '--id'?"
+  run --separate-stderr l --formt json balance
+  assert_status 2
+  assert_contains "$stderr" "unknown flag '--formt'" "did you mean '--format'?"
   run l --help
   assert_status 0
   run l --version

@@ -17,6 +17,13 @@ st() { "$S" "$@"; }
   [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "a mistyped flag is named with the nearest one, not blamed on a missing --reason (exit 2)" {
+  run --separate-stderr st set paused --reasn x
+  assert_status 2
+  assert_contains "$stderr" "unknown flag '--reasn'" "did you mean '--reason'?"
+  [ ! -e "$SHERATAN_DB" ]  # refused before the store was opened, let alone changed
+}
+
 @test "wait --timeout that is not a duration: exit 4 naming the flag" {
   run --separate-stderr st wait operational --timeout soon
   assert_status 4
