@@ -408,7 +408,8 @@ void add_reads(CLI::App& app, ToolContext& context) {
   auto history_flags = std::make_shared<EntryFlags>();
   auto* history = app.add_subcommand("history", "The journal entries that touch an account");
   history->add_option("account", history_flags->account, "Account id")->required();
-  history->add_option("-n,--limit", history_flags->limit, "At most N entries")->check(CLI::PositiveNumber);
+  history->add_option("-n,--limit", history_flags->limit, "At most N entries")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   history->callback([&context, history_flags, print_entries] {
     auto store = context.open_store(false);
     print_entries(
@@ -418,8 +419,9 @@ void add_reads(CLI::App& app, ToolContext& context) {
   auto journal_flags = std::make_shared<EntryFlags>();
   auto* journal = app.add_subcommand("journal", "Journal entries as JSON lines, oldest first");
   journal->add_option("--after", journal_flags->after, "Start after this seq (default 0)")
-      ->check(CLI::NonNegativeNumber);
-  journal->add_option("-n,--limit", journal_flags->limit, "At most N entries")->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 62));
+  journal->add_option("-n,--limit", journal_flags->limit, "At most N entries")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   journal->callback([&context, journal_flags, print_entries] {
     auto store = context.open_store(false);
     print_entries(
@@ -448,7 +450,9 @@ void add_checks(CLI::App& app, ToolContext& context) {
 
   auto at = std::make_shared<std::int64_t>(0);
   auto* replay = app.add_subcommand("replay", "Balances as they were after a journal entry");
-  replay->add_option("--at", *at, "The seq to stop after")->required()->check(CLI::NonNegativeNumber);
+  replay->add_option("--at", *at, "The seq to stop after")
+      ->required()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 62));
   replay->callback([&context, at] {
     auto store = context.open_store(false);
     LedgerState state = replay_until(*store, *at);

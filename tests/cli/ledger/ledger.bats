@@ -345,6 +345,9 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   run --separate-stderr l --formt json balance
   assert_status 2
   assert_contains "$stderr" "unknown flag '--formt'" "did you mean '--format'?"
+  run --separate-stderr l history w1 -n 0
+  assert_status 2
+  assert_contains "$stderr" "--limit: Value 0 not in range 1 to"
   run l --help
   assert_status 0
   run l --version
