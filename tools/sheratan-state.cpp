@@ -153,7 +153,7 @@ void add_wait(CLI::App& app, ToolContext& context) {
     StateEvent reached;
     auto outcome = waiter.wait(
         [&]() -> WaitCheck {
-          reached = machine.latest();
+          reached = machine.latest_change();  // not a no-op recorded after it
           return {reached.next == target, std::nullopt};
         },
         deadline, context.clock);

@@ -51,6 +51,14 @@ StateEvent StateMachine::latest() {
   });
 }
 
+StateEvent StateMachine::latest_change() {
+  return store_.read([&] {
+    auto row = store_.use(sql::kLatestStateChange);
+    if (!row.step()) fail(ExitCode::failed, "the store has no system state (state_events is empty)");
+    return read_event(row);
+  });
+}
+
 EpochMillis StateMachine::since() {
   return store_.read([&] {
     auto row = store_.use(sql::kStateSince);

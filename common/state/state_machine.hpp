@@ -45,6 +45,9 @@ class StateMachine {
 
   /// The latest event (the store always has one: migrations record the first).
   StateEvent latest();
+  /// The latest event that changed the state, skipping no-ops: the transition that made
+  /// the state what it is.
+  StateEvent latest_change();
   SystemState current() { return latest().next; }
   /// When the current state began: the last event that changed the state.
   EpochMillis since();

@@ -10,6 +10,10 @@ namespace sheratan::sql {
 inline constexpr std::string_view kLatestStateEvent =
     "SELECT " SHERATAN_STATE_EVENT_COLUMNS " FROM state_events ORDER BY seq DESC LIMIT 1";
 // When the current state began: the latest event that changed it (no-ops do not).
+// The latest event that changed the state (no-ops keep it): its next_state is the state.
+inline constexpr std::string_view kLatestStateChange =
+    "SELECT " SHERATAN_STATE_EVENT_COLUMNS
+    " FROM state_events WHERE prev_state IS NULL OR prev_state <> next_state ORDER BY seq DESC LIMIT 1";
 inline constexpr std::string_view kStateSince =
     "SELECT ts FROM state_events WHERE prev_state IS NULL OR prev_state <> next_state ORDER BY seq DESC LIMIT 1";
 inline constexpr std::string_view kInsertStateEvent =

@@ -135,6 +135,14 @@ st() { "$S" "$@"; }
   [ "$(wc -l <"$dir/wait.out")" -eq 1 ]
 }
 
+@test "wait prints the transition that reached the state, not a no-op recorded after it" {
+  st set paused -r 'maintenance' >/dev/null
+  st set paused -r 'still paused' >/dev/null
+  run --separate-stderr st wait paused --timeout 5s
+  assert_status 0
+  assert_json '.reason == "maintenance" and .prev_state == "OPERATIONAL" and .next_state == "PAUSED"'
+}
+
 @test "wait wakes on a commit by a plain sqlite3 insert too" {
   q push noop >/dev/null
   bg_start "$dir/wait.out" "$S" wait degraded --timeout 30s
@@ -234,7 +242,9 @@ st() { "$S" "$@"; }
   run --separate-stderr st reflect
   assert_status 0
   assert_json '.score == 1 and .verdict == "OPERATIONAL" and (.checks | map(.name)) == ["integrity","ledger","queue","probes"]'
-  assert_json '.checks[0].detail == "ok" and .checks[1].skipped == false and .checks[1].score == 1'
+  # No ledger in this store: its check is skipped, not counted as a free full score.
+  assert_json '.checks[0].detail == "ok" and .checks[1].skipped == true and .checks[1].score == null'
+  assert_json '.checks[1].detail == "no ledger: nothing to verify"'
   assert_json '.events[0].next_state == "REFLECTIVE" and .events[1].prev_state == "REFLECTIVE" and .events[1].next_state == "OPERATIONAL"'
   last=$(st history --limit 1)
   assert_json '.meta.score == 1 and (.reason | startswith("self-diagnosis: health 1.000"))' "$last"
@@ -246,7 +256,8 @@ st() { "$S" "$@"; }
   q fail "$(q ls --json | jq -r .id)" -t "$tok" -e boom >/dev/null
   run --separate-stderr st reflect
   assert_status 1
-  assert_json '.verdict == "DEGRADED" and .score == 0.9 and .checks[2].score == 0.5'
+  # (0.4 + 0.2 * 0.5 + 0.2) / 0.8: this store has no ledger, so that check's weight is left out.
+  assert_json '.verdict == "DEGRADED" and .score == 0.875 and .checks[2].score == 0.5'
   # A table whose rows break its own schema: quick_check reports it.
   sqlite3 "$SHERATAN_DB" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
   sqlite3 "$SHERATAN_DB" "PRAGMA writable_schema=ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE t (x, y NOT NULL)' WHERE name = 't'"
