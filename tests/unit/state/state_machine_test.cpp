@@ -165,7 +165,7 @@ TEST_CASE("reflect: REFLECTIVE, then the score's state, with the findings as met
   CHECK(healthy.left.next == SystemState::operational);
   CHECK(healthy.diagnosis.score == Approx(1.0));
   CHECK(healthy.left.meta["checks"].size() == 4);
-  CHECK(healthy.left.meta["checks"][1]["skipped"] == false);  // the (empty) ledger verifies
+  CHECK(healthy.left.meta["checks"][1]["skipped"] == true);  // no ledger: nothing to verify
 
   HostRegistry hosts(*f.store, f.clock);
   HostSpec spec;
@@ -176,7 +176,7 @@ TEST_CASE("reflect: REFLECTIVE, then the score's state, with the findings as met
   for (int i = 0; i < 3; ++i)
     hosts.record({{"db", f.clock.now(), false, std::nullopt, 1, "refused"}}, DampingRules{}, 10);
   Reflection degraded = reflect(f.machine, *f.store, f.clock, HealthLimits{}, "tester");
-  CHECK(degraded.diagnosis.score == Approx(0.8));
+  CHECK(degraded.diagnosis.score == Approx(0.75));  // (0.4 + 0.2 + 0) / 0.8, the ledger skipped
   CHECK(degraded.left.next == SystemState::degraded);
 }
 
