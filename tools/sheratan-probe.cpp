@@ -19,10 +19,9 @@ using namespace sheratan;
 
 namespace {
 
-Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const std::string& key,
-                        Millis fallback) {
-  auto text = context.config.text(flag, nullptr, key);
-  return text ? parse_duration(*text) : fallback;
+Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, std::string_view flag_name,
+                        const std::string& key, Millis fallback) {
+  return context.config.duration(flag, flag_name, nullptr, key).value_or(fallback);
 }
 
 DampingRules damping_rules(const ToolContext& context) {
@@ -30,8 +29,8 @@ DampingRules damping_rules(const ToolContext& context) {
   const Config& config = context.config;
   rules.down_after = config.integer(std::nullopt, nullptr, "probe.down_after").value_or(rules.down_after);
   rules.up_after = config.integer(std::nullopt, nullptr, "probe.up_after").value_or(rules.up_after);
-  rules.cooldown_ms = duration_setting(context, std::nullopt, "probe.cooldown", rules.cooldown_ms);
-  rules.slow_ms = duration_setting(context, std::nullopt, "probe.slow", rules.slow_ms);
+  rules.cooldown_ms = duration_setting(context, std::nullopt, {}, "probe.cooldown", rules.cooldown_ms);
+  rules.slow_ms = duration_setting(context, std::nullopt, {}, "probe.slow", rules.slow_ms);
   return rules;
 }
 
@@ -169,8 +168,9 @@ void add_run(CLI::App& app, ToolContext& context) {
   run->callback([&context, flags] {
     ProbeRunOptions options;
     options.once = flags->once;
-    options.interval_ms = duration_setting(context, flags->interval, "probe.interval", options.interval_ms);
-    options.timeout_ms = duration_setting(context, flags->timeout, "probe.timeout", options.timeout_ms);
+    options.interval_ms =
+        duration_setting(context, flags->interval, "--interval", "probe.interval", options.interval_ms);
+    options.timeout_ms = duration_setting(context, flags->timeout, "--timeout", "probe.timeout", options.timeout_ms);
     options.concurrency =
         context.config.integer(flags->concurrency, nullptr, "probe.concurrency").value_or(options.concurrency);
     options.retention = context.config.integer(std::nullopt, nullptr, "probe.retention").value_or(options.retention);

@@ -362,14 +362,7 @@ Job apply_lease_action(JobQueue& queue, LeaseAction action, const LeaseRef& leas
     case LeaseAction::extend: {
       reject_unknown_fields(line, {"id", "token", "lease"});
       auto found = line.find("lease");
-      if (found == line.end()) return queue.extend(lease, 60'000);
-      Millis lease_ms = 0;
-      try {
-        lease_ms = parse_duration_json(*found);
-      } catch (const Error& error) {
-        fail(error.code(), std::string("field 'lease' ") + error.what());
-      }
-      return queue.extend(lease, lease_ms);
+      return queue.extend(lease, found == line.end() ? 60'000 : parse_duration_field(*found, "lease"));
     }
     case LeaseAction::release:
       reject_unknown_fields(line, {"id", "token"});

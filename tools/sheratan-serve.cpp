@@ -36,8 +36,9 @@ ServeOptions resolve_options(const ToolContext& context, const ServeFlags& flags
   options.max_body = static_cast<std::size_t>(flags.max_body);
   if (flags.timeout) options.timeout_ms = std::max<Millis>(1000, parse_duration_flag(*flags.timeout, "--timeout"));
   if (flags.max_wait) options.max_wait_ms = parse_duration_flag(*flags.max_wait, "--max-wait");
-  if (auto window = config.text(flags.heartbeat_window, "SHERATAN_HEARTBEAT_WINDOW", "serve.heartbeat_window"))
-    options.heartbeat_window_ms = parse_duration(*window);
+  if (auto window = config.duration(flags.heartbeat_window, "--heartbeat-window", "SHERATAN_HEARTBEAT_WINDOW",
+                                    "serve.heartbeat_window"))
+    options.heartbeat_window_ms = *window;
   options.rate = static_cast<double>(config.integer(flags.rate, nullptr, "serve.rate").value_or(0));
   options.burst = static_cast<double>(config.integer(flags.burst, nullptr, "serve.burst").value_or(0));
   options.max_depth = config.integer(flags.max_depth, "SHERATAN_QUEUE_MAX_DEPTH", "queue.max_depth");

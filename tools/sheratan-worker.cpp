@@ -41,10 +41,9 @@ std::optional<std::string> server_url(const ToolContext& context, const WorkerFl
   return context.config.text(flags.server, "SHERATAN_SERVER", "worker.server");
 }
 
-Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, const char* env,
-                        const std::string& key, Millis fallback) {
-  auto text = context.config.text(flag, env, key);
-  return text ? parse_duration(*text) : fallback;
+Millis duration_setting(const ToolContext& context, const std::optional<std::string>& flag, std::string_view flag_name,
+                        const char* env, const std::string& key, Millis fallback) {
+  return context.config.duration(flag, flag_name, env, key).value_or(fallback);
 }
 
 WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& flags) {
@@ -57,9 +56,10 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
   // A remote worker's round costs a trip over the network: it carries more jobs.
   options.prefetch =
       config.integer(flags.prefetch, nullptr, "worker.prefetch").value_or(server_url(context, flags) ? 1024 : 256);
-  options.lease_ms = duration_setting(context, flags.lease, "SHERATAN_LEASE", "worker.lease", 60'000);
-  options.grace_ms = duration_setting(context, flags.grace, nullptr, "worker.grace", 30'000);
-  options.kill_grace_ms = duration_setting(context, flags.kill_grace, nullptr, "worker.kill_grace", 5'000);
+  options.lease_ms = duration_setting(context, flags.lease, "--lease", "SHERATAN_LEASE", "worker.lease", 60'000);
+  options.grace_ms = duration_setting(context, flags.grace, "--grace", nullptr, "worker.grace", 30'000);
+  options.kill_grace_ms =
+      duration_setting(context, flags.kill_grace, "--kill-grace", nullptr, "worker.kill_grace", 5'000);
   options.root = config.text(flags.root, "SHERATAN_ROOT", "worker.root").value_or(".");
   options.exec = config.text(flags.exec, nullptr, "worker.exec");
   // An empty command would "run" every job by doing nothing and mark it done.
@@ -83,8 +83,8 @@ WorkerOptions resolve_options(const ToolContext& context, const WorkerFlags& fla
     // default worker id holds the pid), so it is --id when given, else the host name.
     heartbeat.host = flags.id.value_or(host_name());
     check_host_name(heartbeat.host);
-    heartbeat.every_ms =
-        duration_setting(context, flags.heartbeat_every, nullptr, "worker.heartbeat_every", heartbeat.every_ms);
+    heartbeat.every_ms = duration_setting(context, flags.heartbeat_every, "--heartbeat-every", nullptr,
+                                          "worker.heartbeat_every", heartbeat.every_ms);
     if (heartbeat.every_ms < 1) fail(ExitCode::usage, "--heartbeat-every must be positive");
     options.heartbeat = heartbeat;
   }

@@ -22,8 +22,8 @@ StoreOptions ToolContext::store_options(bool create) const {
   store_options.create = create;
   const char* sync = std::getenv("SHERATAN_SYNC");
   store_options.durable = !(sync && std::string_view(sync) == "normal");
-  if (auto timeout = config.text(std::nullopt, "SHERATAN_BUSY_TIMEOUT", "busy_timeout"))
-    store_options.busy_timeout_ms = parse_duration(*timeout);
+  if (auto timeout = config.duration(std::nullopt, {}, "SHERATAN_BUSY_TIMEOUT", "busy_timeout"))
+    store_options.busy_timeout_ms = *timeout;
   return store_options;
 }
 

@@ -81,6 +81,22 @@ std::optional<std::string> Config::text(const std::optional<std::string>& flag, 
   return value->get<std::string>();
 }
 
+std::optional<Millis> Config::duration(const std::optional<std::string>& flag, std::string_view flag_name,
+                                       const char* env, const std::string& key) const {
+  if (flag) return parse_duration_flag(*flag, flag_name);
+  auto from = [](const nlohmann::json& value, const std::string& where) -> Millis {
+    try {
+      return parse_duration_json(value);
+    } catch (const Error& error) {
+      fail(error.code(), where + ": " + error.what());
+    }
+  };
+  if (env)
+    if (auto value = environment(env)) return from(nlohmann::json(*value), std::string("environment ") + env);
+  if (const nlohmann::json* value = find(key)) return from(*value, "config " + quote(key) + " in " + quote(source_));
+  return std::nullopt;
+}
+
 std::optional<std::int64_t> Config::integer(const std::optional<std::int64_t>& flag, const char* env,
                                             const std::string& key) const {
   if (flag) return flag;

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/duration.hpp"
+
 namespace sheratan {
 
 class Config {
@@ -28,6 +30,11 @@ class Config {
   std::optional<std::int64_t> integer(const std::optional<std::int64_t>& flag, const char* env,
                                       const std::string& key) const;
 
+  /// A duration setting, in the same precedence: the flag (its error names flag_name),
+  /// the environment variable, then the file (a string, or a number of seconds). Throws
+  /// Error(bad_input) naming where the value came from when it does not parse.
+  std::optional<Millis> duration(const std::optional<std::string>& flag, std::string_view flag_name, const char* env,
+                                 const std::string& key) const;
   const std::string& source() const { return source_; }
 
  private:

@@ -71,6 +71,14 @@ Millis parse_duration_json(const nlohmann::json& value) {
   fail(ExitCode::bad_input, "invalid duration " + value.dump() + ": expected a string such as \"30s\" or seconds");
 }
 
+Millis parse_duration_field(const nlohmann::json& value, std::string_view field) {
+  try {
+    return parse_duration_json(value);
+  } catch (const Error& error) {
+    fail(error.code(), "field " + quote(field) + " " + error.what());
+  }
+}
+
 std::string format_duration(Millis ms) {
   struct Unit {
     Millis size;

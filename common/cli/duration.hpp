@@ -24,6 +24,10 @@ Millis parse_duration_flag(std::string_view text, std::string_view flag);
 /// A JSON duration: a string as above or a non-negative number of seconds.
 Millis parse_duration_json(const nlohmann::json& value);
 
+/// parse_duration_json for a field of a JSON line or body; the error names the field:
+/// "field 'lease' invalid duration ...".
+Millis parse_duration_field(const nlohmann::json& value, std::string_view field);
+
 /// The shortest exact rendering: 1500 → "1500ms", 90000 → "90s", 300000 → "5m".
 std::string format_duration(Millis ms);
 

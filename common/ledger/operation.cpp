@@ -232,7 +232,7 @@ Operation parse_operation(const Json& line, std::optional<OpType> default_op, co
         op.job = job;
       }
       if (op.op == OpType::hold && line.contains("expires")) {
-        op.expires_ms = parse_duration_json(line.at("expires"));
+        op.expires_ms = parse_duration_field(line.at("expires"), "expires");
         if (op.expires_ms <= 0) fail(ExitCode::bad_input, "field 'expires' must be above zero");
       }
       break;

@@ -40,7 +40,7 @@ ClaimRequest parse_claim_request(const Json& body, const Call& call, std::int64_
     }
   }
   request.limit = optional_integer(body, "limit", min_limit, 100'000).value_or(1);
-  if (auto lease = body.find("lease"); lease != body.end()) request.lease_ms = parse_duration_json(*lease);
+  if (auto lease = body.find("lease"); lease != body.end()) request.lease_ms = parse_duration_field(*lease, "lease");
   return request;
 }
 
@@ -50,7 +50,7 @@ ClaimCall parse_claim(const Call& call) {
   ClaimCall claim;
   claim.request = parse_claim_request(body, call, 1);
   if (auto wait = body.find("wait"); wait != body.end() && !wait->is_null())
-    claim.wait_ms = std::min(parse_duration_json(*wait), call.shared.settings.max_wait_ms);
+    claim.wait_ms = std::min(parse_duration_field(*wait, "wait"), call.shared.settings.max_wait_ms);
   return claim;
 }
 
@@ -142,7 +142,7 @@ Job apply_lease_action(JobQueue& queue, const std::string& action, const LeaseRe
   if (action == "extend") {
     reject_unknown_fields(body, {"token", "lease"});
     auto found = body.find("lease");
-    return queue.extend(lease, found == body.end() ? 60'000 : parse_duration_json(*found));
+    return queue.extend(lease, found == body.end() ? 60'000 : parse_duration_field(*found, "lease"));
   }
   reject_unknown_fields(body, {"token"});
   return queue.release(lease);
@@ -235,7 +235,7 @@ void lease_batch(Call& call) {
   else
     reject_unknown_fields(body, {"leases"});
   Millis lease_ms = 60'000;
-  if (auto found = body.find("lease"); extend && found != body.end()) lease_ms = parse_duration_json(*found);
+  if (auto found = body.find("lease"); extend && found != body.end()) lease_ms = parse_duration_field(*found, "lease");
   const std::vector<LeaseRef> leases = parse_leases(body);
   JobQueue queue(call.store, call.shared.clock);
   const auto after = queue.each_lease(

@@ -345,6 +345,12 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   run --separate-stderr l --formt json balance
   assert_status 2
   assert_contains "$stderr" "unknown flag '--formt'" "did you mean '--format'?"
+  SHERATAN_BUSY_TIMEOUT=bogus run --separate-stderr l balance a
+  assert_status 4
+  assert_contains "$stderr" "environment SHERATAN_BUSY_TIMEOUT"
+  run --separate-stderr l batch <<<'{"op":"hold","from":"a","to":"b","amount":"1","expires":"soon"}'
+  assert_status 4
+  assert_contains "$stderr" "line 1: field 'expires'"
   run --separate-stderr l history w1 -n 0
   assert_status 2
   assert_contains "$stderr" "--limit: Value 0 not in range 1 to"

@@ -33,6 +33,10 @@ claims_waiting() { [ "$(metric sheratan_claims_waiting)" = "$1" ]; }
   assert_json '.kind == "c"' "$body"
   api POST /v1/claim -d '{"limit":0}'
   assert_error 400 bad_request "'limit'"
+  api POST /v1/claim -d '{"lease":"5x"}'
+  assert_error 400 bad_request "field 'lease'"
+  api POST /v1/claim -d '{"wait":"soon"}'
+  assert_error 400 bad_request "field 'wait'"
   api POST /v1/claim -d '{"kinds":"c"}'
   assert_error 400 bad_request "'kinds'"
 }

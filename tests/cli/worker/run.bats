@@ -98,6 +98,21 @@ SH
   assert_contains "$stderr" "--concurrency" "not in range"
 }
 
+@test "a duration that does not parse names where it came from: the flag, the environment or the config (exit 4)" {
+  q push a >/dev/null
+  run --separate-stderr w --drain --lease 5x
+  assert_status 4
+  assert_contains "$stderr" "--lease: invalid duration '5x'"
+  SHERATAN_LEASE=zz run --separate-stderr w --drain
+  assert_status 4
+  assert_contains "$stderr" "environment SHERATAN_LEASE: invalid duration 'zz'"
+  echo '{"worker":{"grace":"later"}}' >"$SHERATAN_CONFIG"
+  run --separate-stderr w --drain
+  assert_status 4
+  assert_contains "$stderr" "config 'worker.grace'" "invalid duration 'later'"
+  assert_equal "$(q ls | jq -r .status)" ready
+}
+
 @test "--exec with an empty command: exit 2 before anything is claimed" {
   q push a >/dev/null
   for command in "" "  "; do
