@@ -69,7 +69,10 @@ void configure(httplib::Server& http, const ServeOptions& options, ServerCounter
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         std::string message = response.status == 404   ? "no route " + quote(request.method + " " + request.path)
                               : response.status == 413 ? "the body is larger than --max-body"
-                                                       : "the request was refused";
+                              : response.status == 400
+                                  ? "cannot serve " + quote(request.method + " " + request.path) +
+                                        ": no route takes that method there, or the request is malformed"
+                                  : "the request was refused";
         send_error(response, HttpError(response.status, code_for_status(response.status), message));
         return httplib::Server::HandlerResponse::Handled;
       }));

@@ -81,6 +81,13 @@ void Router::post(const std::string& pattern, std::optional<Scopes> scope, Route
                [handler = wrap(scope, std::move(route)), max_body = shared_.settings.max_body](
                    const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& read) {
                  std::string body;
+                 // A request with neither a Content-Length nor a Transfer-Encoding has no
+                 // body (RFC 9112 6.3): it is answered as an empty one, which the route
+                 // refuses by name.
+                 if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding")) {
+                   handler(request, response, body);
+                   return;
+                 }
                  bool too_large = false;
                  const bool complete = read([&](const char* data, std::size_t length) {
                    too_large = length > max_body - body.size();

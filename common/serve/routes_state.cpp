@@ -1,6 +1,7 @@
 // GET /v1/state, POST /v1/state, GET /v1/state/history: the state machine over HTTP.
 #include "cli/error.hpp"
 #include "serve/body_fields.hpp"
+#include "serve/http_error.hpp"
 #include "serve/query_params.hpp"
 #include "serve/request_body.hpp"
 #include "serve/router.hpp"
@@ -27,8 +28,14 @@ void set_state(Call& call) {
   TransitionRequest request;
   request.to = require_system_state(required_string(body, "state"));
   request.reason = required_string(body, "reason");
+  // Checked here as fields: StateMachine's own messages name sheratan-state's flags.
+  if (request.reason.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw HttpError(400, "bad_request", "field 'reason' must not be empty: say why the state changes");
   request.actor = optional_string(body, "actor").value_or("api:" + call.caller.name);
-  if (auto meta = body.find("meta"); meta != body.end() && !meta->is_null()) request.meta = *meta;
+  if (auto meta = body.find("meta"); meta != body.end() && !meta->is_null()) {
+    if (!meta->is_object()) throw HttpError(400, "bad_request", "field 'meta' must be a JSON object");
+    request.meta = *meta;
+  }
   StateMachine machine(call.store, call.shared.clock);
   call.reply_json(200, machine.transition(request).to_json());
 }

@@ -71,6 +71,13 @@ load serve_lib
   api DELETE /v1/jobs
   [ "$code" -ge 400 ]
   assert_json '.error | type == "string"' "$body"
+  api PUT /v1/stats
+  assert_error 400 bad_request "cannot serve 'PUT /v1/stats'"
+  # A POST with no body at all is taken as an empty body: the route says what it lacks.
+  api POST /v1/jobs
+  assert_error 400 bad_request "empty body"
+  api POST /v1/state
+  assert_error 400 bad_request "field 'state' is required"
 }
 
 @test "a body past --max-body gets 413 and writes nothing" {

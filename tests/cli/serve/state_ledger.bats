@@ -17,6 +17,11 @@ load serve_lib
   assert_error 409 conflict
   api POST /v1/state -d '{"state":"OPERATIONAL"}'
   assert_error 400 bad_request "'reason' is required"
+  # Errors name the body's fields, not sheratan-state's flags.
+  api POST /v1/state -d '{"state":"OPERATIONAL","reason":" "}'
+  assert_error 400 bad_request "field 'reason' must not be empty"
+  api POST /v1/state -d '{"state":"OPERATIONAL","reason":"x","meta":[1]}'
+  assert_error 400 bad_request "field 'meta' must be a JSON object"
   api POST /v1/state -d '{"state":"SLEEPY","reason":"x"}'
   assert_error 400 bad_request
   api GET '/v1/state/history?limit=2'
