@@ -479,7 +479,11 @@ void add_import_sync(CLI::App& app, ToolContext& context) {
   auto* import = app.add_subcommand("import", "Import the original ledger.json and ledger_events.jsonl");
   import->add_option("files", *files, "LEDGER.json EVENTS.jsonl")->required()->expected(2);
   import->callback([&context, files] {
-    auto store = context.open_store();
+    // Both files first: a missing one must not leave a new, empty store behind.
+    for (const auto& file : *files)
+      if (::access(file.c_str(), R_OK) != 0)
+        fail(ExitCode::failed, "cannot open " + quote(file) + ": " + system_error_text(errno));
+  auto store = context.open_store();
   Json summary;
   {
     ProgressLine progress("import", "events");

@@ -166,7 +166,14 @@ MoneyUnits parse_positive_amount(const std::string& text, const char* field) {
 }
 
 SettleRequest parse_settle_line(const Json& line, const SettleDefaults& defaults) {
-  if (!line.contains("job_id")) return settle_from_job(line, defaults);
+  if (!line.contains("job_id")) {
+    // Without job_id the line is a job as sheratan-queue prints it; with neither, say both.
+    if (!line.contains("id"))
+      fail(ExitCode::bad_input,
+           "field 'job_id' is required (a settle line is {job_id, payer, worker, amount}, or a done job as "
+           "sheratan-queue prints it, with its 'id')");
+    return settle_from_job(line, defaults);
+  }
   reject_unknown_fields(line, {"op", "job_id", "payer", "worker", "amount", "margin", "success", "latency_ms"});
   SettleRequest request;
   request.job_id = identifier(line, "job_id");

@@ -89,6 +89,10 @@ entry_count() { sqlite3 "$SHERATAN_DB" 'SELECT count(*) FROM ledger_journal'; }
   run l reconcile
   assert_json '.charged == "30.5000" and .paid_out == "27.4500" and .revenue == "3.0500" and .jobs == 2'
   assert_json '.workers == {"w9":"27.4500"} and .unpaid_jobs == [] and .average_margin == "0.10"'
+  # A line that is neither a settle line nor a job says what either needs.
+  run --separate-stderr l settle <<<'{"bogus":1}'
+  assert_status 4
+  assert_contains "$stderr" "line 1: field 'job_id' is required" "'id'"
 }
 
 @test "transfer: idempotent by id; another content exits 3 naming the field; nothing changes" {

@@ -70,6 +70,14 @@ r() { "$LEDGER" --db "$dir/replica.db" "$@"; }
   assert_status 2
 }
 
+@test "import with a file missing: exit 1 naming it, and no store is created" {
+  echo '{"accounts":{}}' >"$dir/ledger.json"
+  run --separate-stderr l import "$dir/ledger.json" "$dir/missing.jsonl"
+  assert_status 1
+  assert_contains "$stderr" "missing.jsonl"
+  [ ! -e "$SHERATAN_DB" ]
+}
+
 @test "import: the original's ledger.json and ledger_events.jsonl, exactly, with a report of what was skipped" {
   cat >"$dir/ledger.json" <<'JSON'
 {"accounts": {"alice": {"balance": 889.4444}, "w1": {"balance": 94.9999}, "system:operator": {"balance": 10.5557}}}
