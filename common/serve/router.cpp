@@ -88,6 +88,9 @@ void Router::post(const std::string& pattern, std::optional<Scopes> scope, Route
                    handler(request, response, body);
                    return;
                  }
+                 // One allocation for a body whose length is announced (and allowed).
+                 const auto announced = request.get_header_value<std::uint64_t>("Content-Length");
+                 if (announced <= max_body) body.reserve(announced);
                  bool too_large = false;
                  const bool complete = read([&](const char* data, std::size_t length) {
                    too_large = length > max_body - body.size();
