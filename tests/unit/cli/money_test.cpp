@@ -58,7 +58,8 @@ TEST_CASE("parse_money refuses a fifth fraction digit instead of rounding", "[cl
 }
 
 TEST_CASE("parse_money refuses text that is not a number", "[cli][money]") {
-  for (const char* text : {"abc", "", "1.", ".5", "-", "+", "+1", "+0.5", "1.2.3", "1,5", " 1", "1 ", "1e3", "0x10", "--1", "1.-5"}) {
+  for (const char* text :
+       {"abc", "", "1.", ".5", "-", "+", "+1", "+0.5", "1.2.3", "1,5", " 1", "1 ", "1e3", "0x10", "--1", "1.-5"}) {
     Error error = money_error(text);
     CHECK_THAT(error.what(), Catch::Matchers::Contains("is not a number"));
   }
