@@ -113,14 +113,7 @@ JobDefaults push_defaults(const Config& config, const PushFlags& flags) {
   Json sample = defaults_from_flags(flags);
   if (sample.empty()) return defaults;
   sample["kind"] = "flags";
-  const JobSpec checked = parse_job_spec(sample, defaults, 0);
-  defaults.queue = checked.queue;
-  defaults.priority = checked.priority;
-  defaults.max_attempts = checked.max_attempts;
-  defaults.timeout_ms = checked.timeout_ms;
-  defaults.backoff_ms = checked.backoff_ms;
-  defaults.backoff_max_ms = checked.backoff_max_ms;
-  return defaults;
+  return parse_job_spec(sample, defaults, 0).defaults();
 }
 
 Json job_from_flags(const PushFlags& flags) {

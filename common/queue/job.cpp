@@ -159,6 +159,10 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
   return spec;
 }
 
+JobDefaults JobSpec::defaults() const {
+  return {queue, priority, max_attempts, timeout_ms, backoff_ms, backoff_max_ms};
+}
+
 Json JobSpec::payload() const {
   Json payload = {{"kind", kind},
                   {"params", params},

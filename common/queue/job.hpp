@@ -60,6 +60,9 @@ struct JobSpec {
   /// The canonical payload compared for idempotency: every field but the key and the
   /// moment to run (a retried push a second later is still the same job).
   Json payload() const;
+  /// The fields a JobDefaults gives, as this spec has them: a spec parsed from sample
+  /// settings turns them into defaults for other jobs.
+  JobDefaults defaults() const;
 };
 
 /// A bad field of a job: the message names it, and field() gives it to the gates' report.

@@ -12,16 +12,11 @@ JobDefaults job_defaults_from(const Config& config) {
   if (auto queue = config.text(std::nullopt, "SHERATAN_QUEUE", "queue.default")) sample["queue"] = *queue;
   if (auto attempts = config.integer(std::nullopt, nullptr, "queue.max_attempts")) sample["max_attempts"] = *attempts;
   if (auto timeout = config.text(std::nullopt, nullptr, "queue.timeout")) sample["timeout"] = *timeout;
-  JobSpec checked;
   try {
-    checked = parse_job_spec(sample, defaults, 0);
+    return parse_job_spec(sample, defaults, 0).defaults();
   } catch (const Error& error) {
     fail(ExitCode::bad_input, "config " + quote(config.source()) + ": " + error.what());
   }
-  defaults.queue = checked.queue;
-  defaults.max_attempts = checked.max_attempts;
-  defaults.timeout_ms = checked.timeout_ms;
-  return defaults;
 }
 
 }  // namespace sheratan
