@@ -529,7 +529,7 @@ void add_stats(CLI::App& app, ToolContext& context) {
       return;
     }
     RecordPrinter printer(context.output_format(), {"queue", "pending", "ready", "leased", "done", "dead", "canceled",
-                                                    "blocked", "oldest_ready_age_ms"});
+                                                    "blocked", "quarantined", "oldest_ready_age_ms"});
     for (auto& [name, row] : stats_json["queues"].items()) {
       Json line = row;
       line["queue"] = name;

@@ -19,6 +19,9 @@
 namespace sheratan {
 
 enum class JobStatus { pending, ready, leased, done, dead, canceled, blocked, quarantined };
+inline constexpr JobStatus kAllJobStatuses[] = {JobStatus::pending, JobStatus::ready,      JobStatus::leased,
+                                                JobStatus::done,    JobStatus::dead,       JobStatus::canceled,
+                                                JobStatus::blocked, JobStatus::quarantined};
 
 /// Where a job entered the queue. The entry point sets it; a job cannot name its own.
 enum class JobSource { cli, ingest, api, followup };

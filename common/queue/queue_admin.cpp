@@ -6,6 +6,16 @@
 #include "store/sql/queue_queries.hpp"
 
 namespace sheratan {
+namespace {
+// Whether a gate held the job (verdict PAUSE) and no review approved it since.
+bool awaits_review(const Job& job) {
+  if (!job.gate_report) return false;
+  const Json report = Json::parse(*job.gate_report, nullptr, false);
+  if (!report.is_object() || report.value("verdict", "") != "PAUSE") return false;
+  const auto review = report.find("review");
+  return review == report.end() || !review->is_object() || review->value("decision", "") != "approve";
+}
+}  // namespace
 
 Job JobQueue::cancel(const std::string& id, const std::string& reason) {
   return store_.write([&] {
@@ -31,9 +41,14 @@ Job JobQueue::retry(const std::string& id) {
     if (job->status != JobStatus::dead && job->status != JobStatus::canceled)
       sheratan::fail(ExitCode::conflict, "job " + quote(id) + " is " + std::string(to_string(job->status)) +
                                              "; only dead or canceled jobs can be retried");
-    JobStatus next = status_from_dependencies(job->seq, job->waiting_deps, now, now);
+    // A job a gate quarantined goes back to quarantine unless a review approved it:
+    // canceling or rejecting it, then retrying, must not skip the review.
+    const bool unreviewed = awaits_review(*job);
+    JobStatus next =
+        unreviewed ? JobStatus::quarantined : status_from_dependencies(job->seq, job->waiting_deps, now, now);
     store_.use(sql::kResetForRetry).bind(1, job->seq).bind(2, to_string(next)).bind(3, now).run();
-    record_event(job->seq, now, to_string(job->status), to_string(next), std::nullopt, "retried, attempts reset");
+    record_event(job->seq, now, to_string(job->status), to_string(next), std::nullopt,
+                 unreviewed ? "retried, attempts reset; quarantined until approved" : "retried, attempts reset");
     unblock_dependents(job->seq, now);
     return job_by_seq(job->seq);
   });

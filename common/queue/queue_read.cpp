@@ -92,17 +92,17 @@ QueueStats JobQueue::stats() {
 }
 
 Json QueueStats::to_json() const {
-  static constexpr const char* kStatuses[] = {"pending", "ready", "leased", "done", "dead", "canceled", "blocked"};
+  // Every status, quarantined included, counts from 0: a store may hold any of them.
   Json totals = Json::object();
-  for (const char* status : kStatuses)
-    totals[status] = 0;
+  for (JobStatus status : kAllJobStatuses)
+    totals[std::string(to_string(status))] = 0;
   Json queues = Json::object();
   for (const auto& row : counts) {
     Json& queue = queues[row.queue];
     if (queue.is_null()) {
       queue = Json::object();
-      for (const char* status : kStatuses)
-        queue[status] = 0;
+      for (JobStatus status : kAllJobStatuses)
+        queue[std::string(to_string(status))] = 0;
       queue["oldest_ready_age_ms"] = nullptr;
     }
     queue[row.status] = row.count;

@@ -177,11 +177,15 @@ inline constexpr std::string_view kOldestReady =
 
 // Purging finished jobs.
 // A finished job is kept while a job that depends on it has not ended, so that a
-// blocked dependent can still be unblocked by retrying it.
+// blocked dependent can still be unblocked by retrying it. A dead or canceled one is
+// kept while any job that depends on it is left, ended or not: retrying that job
+// must still find it blocked, and would otherwise wait for ever for a job that is gone.
+// Purge repeats the query, so a dependency goes once its dependents have gone before it.
 inline constexpr std::string_view kPurgeable =
     "SELECT seq FROM jobs WHERE finished_at < ?1 AND status IN ('done', 'dead', 'canceled') "
     "AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs w ON w.seq = d.job_seq "
-    "WHERE d.dep_seq = jobs.seq AND w.status NOT IN ('done', 'dead', 'canceled')) LIMIT 10000";
+    "WHERE d.dep_seq = jobs.seq AND (jobs.status <> 'done' OR w.status NOT IN ('done', 'dead', 'canceled'))) "
+    "LIMIT 10000";
 inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
 inline constexpr std::string_view kDeleteEventsOfJob =
     SHERATAN_EVENT_CHAIN("seq = ?1") "DELETE FROM job_events WHERE seq IN (SELECT seq FROM chain)";

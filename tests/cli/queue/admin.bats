@@ -152,9 +152,9 @@ seed() {
   seed
   run --separate-stderr q stats
   assert_status 0
-  assert_json '.total == {"pending":1,"ready":1,"leased":1,"done":1,"dead":1,"canceled":0,"blocked":0}'
+  assert_json '.total == {"pending":1,"ready":1,"leased":1,"done":1,"dead":1,"canceled":0,"blocked":0,"quarantined":0}'
   assert_json '.dead == 1'
-  assert_json '(.queues.default | del(.oldest_ready_age_ms)) == {"pending":1,"ready":1,"leased":1,"done":0,"dead":1,"canceled":0,"blocked":0}'
+  assert_json '(.queues.default | del(.oldest_ready_age_ms)) == {"pending":1,"ready":1,"leased":1,"done":0,"dead":1,"canceled":0,"blocked":0,"quarantined":0}'
   assert_json '.queues.other | .done == 1 and .ready == 0 and .oldest_ready_age_ms == null'
   assert_json '(.oldest_ready_age_ms | type) == "number" and .oldest_ready_age_ms >= 0'
   assert_json '.queues.default.oldest_ready_age_ms >= 0'
@@ -165,7 +165,7 @@ seed() {
   run q stats
   assert_json '.oldest_ready_age_ms == null and .total.pending == 1 and .dead == 0'
   run q stats --format tsv
-  assert_equal "${lines[0]}" "$(printf 'queue\tpending\tready\tleased\tdone\tdead\tcanceled\tblocked\toldest_ready_age_ms')"
+  assert_equal "${lines[0]}" "$(printf 'queue\tpending\tready\tleased\tdone\tdead\tcanceled\tblocked\tquarantined\toldest_ready_age_ms')"
   assert_equal "$(sed -n 2p <<<"$output" | cut -f1-3)" "$(printf 'default\t1\t0')"
 }
 
@@ -313,6 +313,25 @@ seed() {
   assert_equal "$(sqlite3 "$SHERATAN_DB" "SELECT count(*) FROM job_events e WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.seq = e.job_seq)")" 0
   run --separate-stderr q purge
   assert_status 2
+}
+
+@test "purge keeps a canceled dependency while its canceled dependent is left; a retry then blocks" {
+  a=$(q push a | jq -r .id)
+  b=$(q push b --depends-on "$a" | jq -r .id)
+  q cancel "$a" >/dev/null
+  q cancel "$b" >/dev/null
+  # b is too young to go; a stays for it, or retrying b would wait for ever.
+  sqlite3 "$SHERATAN_DB" "UPDATE jobs SET finished_at = finished_at - 3600000 WHERE id = '$a'"
+  run --separate-stderr q purge --older-than 30m
+  assert_json '. == {"purged":0}'
+  run --separate-stderr q retry "$b"
+  assert_status 0
+  assert_json '.status == "blocked"'
+  q cancel "$b" >/dev/null
+  # Both old enough: the dependent goes first, then its dependency, in one purge.
+  sqlite3 "$SHERATAN_DB" "UPDATE jobs SET finished_at = finished_at - 3600000 WHERE id = '$b'"
+  run --separate-stderr q purge --older-than 30m
+  assert_json '. == {"purged":2}'
 }
 
 # ---- watch ----------------------------------------------------------------------

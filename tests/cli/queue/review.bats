@@ -116,3 +116,34 @@ JSON
   assert_status 0
   assert_json '.decision == "reject" and .actor == "robot"'
 }
+
+@test "stats counts quarantined jobs, in every format" {
+  quarantined >/dev/null
+  q push noop >/dev/null
+  run --separate-stderr q stats --json
+  assert_status 0
+  assert_json '.total.quarantined == 1 and .total.ready == 1 and .queues.default.quarantined == 1'
+  run --separate-stderr q stats --format tsv
+  assert_status 0
+  assert_equal "$(sed -n 2p <<<"$output" | cut -f1,3,9)" "$(printf 'default\t1\t1')"
+}
+
+@test "retry of a canceled or rejected job that was never approved puts it back in quarantine" {
+  canceled=$(quarantined 1)
+  q cancel "$canceled" >/dev/null
+  rejected=$(quarantined 2)
+  q reject "$rejected" --reason no >/dev/null
+  for id in "$canceled" "$rejected"; do
+    run --separate-stderr q retry "$id" --json
+    assert_status 0
+    assert_json '.status == "quarantined"'
+    assert_json '.events[-1].detail == "retried, attempts reset; quarantined until approved"' "$(q show "$id")"
+  done
+  run q claim --kinds shell
+  assert_status 1
+  # Approved once, it is retried as any job.
+  q approve "$canceled" --reason ok >/dev/null
+  q cancel "$canceled" >/dev/null
+  run --separate-stderr q retry "$canceled" --json
+  assert_json '.status == "ready"'
+}
