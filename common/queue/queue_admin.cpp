@@ -91,7 +91,9 @@ std::vector<Job> JobQueue::review(const std::vector<std::string>& ids, bool appr
 
 std::int64_t JobQueue::purge(Millis older_than) {
   return store_.write([&] {
-    const EpochMillis cutoff = clock_.now() - older_than;
+    const EpochMillis now = clock_.now();
+    const EpochMillis cutoff = now - older_than;
+    const std::int64_t newest_event = last_event_seq();
     std::int64_t purged = 0;
     for (;;) {
       std::vector<std::int64_t> batch;
@@ -109,6 +111,8 @@ std::int64_t JobQueue::purge(Millis older_than) {
       }
       purged += static_cast<std::int64_t>(batch.size());
     }
+    if (purged > 0 && last_event_seq() < newest_event)
+      store_.use(sql::kKeepEventId).bind(1, newest_event).bind(2, now).run();
     return purged;
   });
 }

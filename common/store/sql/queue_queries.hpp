@@ -187,6 +187,13 @@ inline constexpr std::string_view kPurgeable =
     "WHERE d.dep_seq = jobs.seq AND (jobs.status <> 'done' OR w.status NOT IN ('done', 'dead', 'canceled'))) "
     "LIMIT 10000";
 inline constexpr std::string_view kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
+// SQLite gives a new row the largest rowid plus one, so a purge that deleted the newest
+// events would hand their ids out again, and a watcher resuming after one would miss the
+// new events that took them. This row of no job (job_seq 0; readers join events to
+// jobs) keeps the newest id taken.
+inline constexpr std::string_view kKeepEventId =
+    "INSERT OR IGNORE INTO job_events (seq, job_seq, ts, to_status, detail) "
+    "VALUES (?1, 0, ?2, 'purged', 'keeps the id of a purged event from being used again')";
 inline constexpr std::string_view kDeleteEventsOfJob =
     SHERATAN_EVENT_CHAIN("seq = ?1") "DELETE FROM job_events WHERE seq IN (SELECT seq FROM chain)";
 inline constexpr std::string_view kDeleteDependencies = "DELETE FROM job_deps WHERE dep_seq = ?1 OR job_seq = ?1";

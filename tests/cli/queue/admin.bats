@@ -310,7 +310,7 @@ seed() {
   assert_equal "$(q ls | kinds)" "a b d "
   run q show "$done_id"
   assert_status 1
-  assert_equal "$(sqlite3 "$SHERATAN_DB" "SELECT count(*) FROM job_events e WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.seq = e.job_seq)")" 0
+  assert_equal "$(sqlite3 "$SHERATAN_DB" "SELECT count(*) FROM job_events e WHERE e.job_seq <> 0 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.seq = e.job_seq)")" 0
   run --separate-stderr q purge
   assert_status 2
 }
@@ -332,6 +332,23 @@ seed() {
   sqlite3 "$SHERATAN_DB" "UPDATE jobs SET finished_at = finished_at - 3600000 WHERE id = '$b'"
   run --separate-stderr q purge --older-than 30m
   assert_json '. == {"purged":2}'
+}
+
+@test "purge of the newest events: event ids are never handed out again" {
+  id=$(q push a | jq -r .id)
+  claim_one
+  q ack "$id" --token "$token" >/dev/null
+  last=$(q watch --all --no-follow | jq -s 'map(.id) | max')
+  run --separate-stderr q purge --older-than 0s
+  assert_json '. == {"purged":1}'
+  new=$(q push b | jq -r .id)
+  run --separate-stderr q watch --after "$last" --no-follow
+  assert_status 0
+  assert_json ".job == \"$new\" and .id > $last and .to == \"ready\""
+  assert_equal "${#lines[@]}" 1
+  # Purging again, with the marker newest, changes nothing of that.
+  run --separate-stderr q purge --older-than 0s
+  assert_equal "$(q watch --after "$last" --no-follow | jq -r .job)" "$new"
 }
 
 # ---- watch ----------------------------------------------------------------------
