@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/text.hpp"
+
 namespace sheratan {
 namespace {
 // The program name and verbosity are set once at start-up, before any thread runs;
@@ -61,10 +63,9 @@ std::string message_fragment(std::string text) {
 }
 
 std::string quote(std::string_view subject) {
-  std::string out = "'";
-  out += subject;
-  out += "'";
-  return out;
+  // The subject is often the input itself: a huge or binary one must not flood the
+  // terminal or make the message invalid UTF-8 (which JSON reports cannot carry).
+  return "'" + printable(subject) + "'";
 }
 
 }  // namespace sheratan

@@ -10,6 +10,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/text.hpp"
 
 namespace sheratan {
 
@@ -142,7 +143,8 @@ std::string describe_parse_error(const Json::parse_error& error) {
   std::string detail = error.what();
   auto reason = detail.find(": ", detail.find("column"));
   std::string why = reason == std::string::npos ? detail : detail.substr(reason + 2);
-  return "malformed JSON at column " + std::to_string(error.byte) + ": " + why;
+  // The reason quotes what was last read, which may be any bytes and any length.
+  return "malformed JSON at column " + std::to_string(error.byte) + ": " + printable(why);
 }
 
 void write_json_line(const Json& value) {

@@ -1,6 +1,7 @@
 #include "queue/ingest.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 #include <uv.h>
@@ -24,12 +25,26 @@ bool is_job_file(const std::string& name) {
   return name.size() > kSuffix.size() && name.ends_with(kSuffix) && name.front() != '.';
 }
 
-// Moves a file into a subfolder, creating it; rename keeps it atomic.
-fs::path move_into(const fs::path& file, const fs::path& folder) {
+// A drop file larger than this is refused unread: one job's description is small, and
+// a huge file would be held in memory whole and quoted in its error.
+constexpr std::uintmax_t kMaxDropFileBytes = 16u << 20;
+
+// Moves a file into a subfolder, creating it; rename keeps it atomic. A name already
+// there (an earlier file of the same name) is kept: this one becomes NAME.1.job.json,
+// NAME.2.job.json, ..., for a rejected file may be the only copy of what was sent.
+// Returns nothing when the file is gone: another ingester moved it first.
+std::optional<fs::path> move_into(const fs::path& file, const fs::path& folder) {
   fs::create_directories(folder);
-  fs::path target = folder / file.filename();
-  fs::rename(file, target);
-  return target;
+  const std::string name = file.filename().string();
+  const std::string stem = name.substr(0, name.size() - kSuffix.size());
+  for (int copy = 0;; ++copy) {
+    fs::path target = folder / (copy == 0 ? name : stem + "." + std::to_string(copy) + std::string(kSuffix));
+    if (::renameat2(AT_FDCWD, file.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return target;
+    if (errno == EEXIST) continue;
+    if (errno == ENOENT) return std::nullopt;
+    fail(ExitCode::failed,
+         "cannot move " + quote(file.string()) + " to " + quote(folder.string()) + ": " + system_error_text(errno));
+  }
 }
 
 void write_error_file(const fs::path& rejected, const std::string& error, const Json& gate) {
@@ -39,7 +54,24 @@ void write_error_file(const fs::path& rejected, const std::string& error, const 
   std::ofstream out(path);
   Json record{{"file", rejected.filename().string()}, {"error", error}};
   if (!gate.is_null()) record["gate"] = gate;
-  out << record.dump() << '\n';
+  out << record.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+// The drop file's text, or why it cannot be taken (Error, bad input): not a regular
+// file (a FIFO would block the reader), unreadable, or too large.
+std::string read_drop_file(const fs::path& file) {
+  std::error_code error;
+  const fs::file_status status = fs::status(file, error);
+  if (status.type() == fs::file_type::not_found && fs::is_symlink(fs::symlink_status(file, error)))
+    fail(ExitCode::bad_input, "the symbolic link points to nothing");
+  if (status.type() != fs::file_type::regular) fail(ExitCode::bad_input, "not a regular file");
+  if (fs::file_size(file, error) > kMaxDropFileBytes)
+    fail(ExitCode::bad_input, "larger than " + std::to_string(kMaxDropFileBytes >> 20) + " MiB");
+  std::ifstream in(file);
+  if (!in) fail(ExitCode::bad_input, "cannot read it: " + system_error_text(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace
@@ -60,7 +92,11 @@ Json IngestResult::to_json() const {
 DropFolder::DropFolder(JobQueue& queue, fs::path folder, const Admission& admission,
                        std::optional<std::int64_t> max_depth, const Clock& clock)
     : queue_(queue), folder_(std::move(folder)), admission_(admission), max_depth_(max_depth), clock_(clock) {
-  if (!fs::is_directory(folder_)) fail(ExitCode::failed, "drop folder " + quote(folder_.string()) + " does not exist");
+  std::error_code error;
+  if (fs::exists(folder_, error) && !fs::is_directory(folder_, error))
+    fail(ExitCode::failed, "drop folder " + quote(folder_.string()) + " is not a folder");
+  if (!fs::is_directory(folder_, error))
+    fail(ExitCode::failed, "drop folder " + quote(folder_.string()) + " does not exist");
 }
 
 namespace {
@@ -102,14 +138,12 @@ Json job_from_file(const Json& document) {
 std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
   if (!is_job_file(name)) return std::nullopt;
   fs::path file = folder_ / name;
-  std::ifstream in(file);
-  if (!in) return std::nullopt;  // taken by another ingester, or gone
-  std::stringstream text;
-  text << in.rdbuf();
+  std::error_code gone;
+  if (!fs::exists(fs::symlink_status(file, gone))) return std::nullopt;  // taken by another ingester
   IngestResult result;
   result.file = name;
   try {
-    Json document = parse_json_object(text.str(), 0, "a drop file");
+    Json document = parse_json_object(read_drop_file(file), 0, "a drop file");
     const EpochMillis now = clock_.now();
     Admitted admitted = admission_.admit(job_from_file(document), 0, now);
     if (admitted.report.verdict != Verdict::pass) result.gate = admitted.report.to_json();
@@ -124,20 +158,22 @@ std::optional<IngestResult> DropFolder::ingest_file(const std::string& name) {
     result.error = error.what();
     result.error_code = error.code();
   }
-  std::error_code gone;
-  if (!fs::exists(file, gone)) return std::nullopt;  // another ingester moved it first
   if (result.accepted) {
-    move_into(file, folder_ / "ingested");
+    if (!move_into(file, folder_ / "ingested")) return std::nullopt;  // another ingester moved it first
   } else {
-    write_error_file(move_into(file, folder_ / "rejected"), result.error, result.gate);
+    auto rejected = move_into(file, folder_ / "rejected");
+    if (!rejected) return std::nullopt;
+    write_error_file(*rejected, result.error, result.gate);
   }
   return result;
 }
 
 void DropFolder::ingest_all(const std::function<void(const IngestResult&)>& report) {
   std::vector<std::string> names;
+  // Every entry with a job file's name: one that is no regular file is rejected, not
+  // skipped without a word.
   for (const auto& entry : fs::directory_iterator(folder_))
-    if (entry.is_regular_file() && is_job_file(entry.path().filename().string()))
+    if (!entry.is_directory() && is_job_file(entry.path().filename().string()))
       names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   for (const auto& name : names)
@@ -146,6 +182,10 @@ void DropFolder::ingest_all(const std::function<void(const IngestResult&)>& repo
 
 namespace {
 
+// While the store is busy or the queue full, the watcher keeps the files and tries
+// them all again after this wait, doubled up to the cap.
+constexpr std::uint64_t kFirstRetryMs = 250, kMostRetryMs = 8000;
+
 struct Watch {
   DropFolder* folder;
   const std::function<void(const IngestResult&)>* report;
@@ -153,7 +193,51 @@ struct Watch {
   int exit_code = 0;
   std::optional<Error> error;
   uv_loop_t* loop;
+  uv_timer_t retry;
+  std::uint64_t retry_ms = 0;  // 0: no retry pending
+
+  // Runs one ingest step. A temporary failure (exit 5) leaves the file in place and
+  // arms the retry timer; any other error ends the watch.
+  template <typename Step>
+  void attempt(Step&& step) {
+    try {
+      step();
+    } catch (const Error& failure) {
+      if (failure.code() != ExitCode::unavailable) {
+        error = failure;
+        uv_stop(loop);
+        return;
+      }
+      if (retry_ms == 0) {
+        retry_ms = kFirstRetryMs;
+        print_warning(std::string(failure.what()) + "; the files stay and are tried again");
+      } else if (uv_is_active(reinterpret_cast<uv_handle_t*>(&retry))) {
+        return;  // already waiting
+      } else {
+        retry_ms = std::min(retry_ms * 2, kMostRetryMs);
+      }
+      uv_timer_start(&retry, on_retry, retry_ms, 0);
+      return;
+    }
+  }
+
+  static void on_retry(uv_timer_t* timer) {
+    auto* watch = static_cast<Watch*>(timer->data);
+    bool succeeded = false;
+    watch->attempt([&] {
+      watch->folder->ingest_all(*watch->report);
+      succeeded = true;
+    });
+    if (succeeded) watch->retry_ms = 0;
+  }
 };
+
+// A name that inotify reported as created: only a symbolic link is whole at once. A
+// file's creation is followed by its IN_CLOSE_WRITE, which is what counts for it.
+bool is_link(const fs::path& path) {
+  std::error_code error;
+  return fs::is_symlink(fs::symlink_status(path, error));
+}
 
 }  // namespace
 
@@ -162,14 +246,17 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
   // not be read while its writer is still writing it.
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) fail(ExitCode::failed, "cannot start inotify: " + system_error_text(errno));
-  if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+  if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
     ::close(fd);
     fail(ExitCode::failed, "cannot watch " + quote(folder_.string()) + ": " + system_error_text(errno));
   }
-  ingest_all(report);  // after the watch is armed, so that nothing slips between
   uv_loop_t loop;
   uv_loop_init(&loop);
-  Watch state{this, &report, fd, 0, std::nullopt, &loop};
+  Watch state{this, &report, fd, 0, std::nullopt, &loop, {}, 0};
+  uv_timer_init(&loop, &state.retry);
+  state.retry.data = &state;
+  // After the watch is armed, so that nothing slips between.
+  state.attempt([&] { ingest_all(report); });
   uv_poll_t poll;
   uv_signal_t sigint, sigterm;
   uv_poll_init(&loop, &poll, fd);
@@ -185,17 +272,17 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
       for (char* at = buffer; at < buffer + got;) {
         auto* event = reinterpret_cast<inotify_event*>(at);
         at += sizeof(inotify_event) + event->len;
-        try {
-          if (event->mask & IN_Q_OVERFLOW) {
-            watch->folder->ingest_all(*watch->report);  // events were lost: look at everything
+        if (watch->error) return;
+        if (event->mask & IN_CREATE && !is_link(watch->folder->path() / (event->len ? event->name : ""))) continue;
+        watch->attempt([&] {
+          if (event->mask & IN_Q_OVERFLOW || watch->retry_ms != 0) {
+            // Events were lost, or files wait for a retry: look at everything, in order.
+            watch->folder->ingest_all(*watch->report);
+            watch->retry_ms = 0;
           } else if (event->len > 0) {
             if (auto result = watch->folder->ingest_file(event->name)) (*watch->report)(*result);
           }
-        } catch (const Error& error) {
-          watch->error = error;
-          uv_stop(watch->loop);
-          return;
-        }
+        });
       }
     }
   });
@@ -208,6 +295,7 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
   uv_signal_start(&sigterm, on_signal, SIGTERM);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_close(reinterpret_cast<uv_handle_t*>(&poll), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&state.retry), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);

@@ -37,6 +37,7 @@ class DropFolder {
   /// Goes on ingesting files as they are closed after writing or renamed in, woken by
   /// inotify, until SIGINT/SIGTERM. Returns the exit code for the signal.
   int watch(const std::function<void(const IngestResult&)>& report);
+  const std::filesystem::path& path() const { return folder_; }
 
  private:
   JobQueue& queue_;

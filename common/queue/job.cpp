@@ -5,6 +5,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/text.hpp"
 
 namespace sheratan {
 namespace {
@@ -21,7 +22,9 @@ std::string require_string(const Json& value, std::string_view field, std::size_
   if (!value.is_string()) bad_field(field, std::string("must be a string, not ") + json_type_name(value));
   const auto& text = value.get_ref<const std::string&>();
   if (text.empty()) bad_field(field, "must not be empty");
-  if (text.size() > max_length) bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+  if (text.size() > max_length) bad_field(field, "is longer than " + std::to_string(max_length) + " bytes");
+  // A flag's value reaches here unchecked; JSON text was checked by its parser.
+  if (!is_valid_utf8(text)) bad_field(field, "is not valid UTF-8");
   return text;
 }
 
@@ -136,9 +139,13 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
     } else if (field == "labels") {
       if (!value.is_object())
         bad_field(field, std::string("must be an object of strings, not ") + json_type_name(value));
-      for (auto label = value.begin(); label != value.end(); ++label)
+      for (auto label = value.begin(); label != value.end(); ++label) {
+        if (!is_valid_utf8(label.key())) bad_field(field, "has a key that is not valid UTF-8: " + quote(label.key()));
         if (!label.value().is_string())
           bad_field("labels." + label.key(), std::string("must be a string, not ") + json_type_name(label.value()));
+        if (!is_valid_utf8(label.value().get_ref<const std::string&>()))
+          bad_field("labels." + label.key(), "is not valid UTF-8");
+      }
       spec.labels = value;
     } else if (field == "cost") {
       try {

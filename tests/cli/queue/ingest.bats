@@ -82,3 +82,67 @@ drop_file() {  # drop_file NAME JSON: written in place
   assert_status 1
   assert_contains "$stderr" "does not exist"
 }
+
+@test "a drop file that is not UTF-8 is rejected with a readable reason, and the files after it are taken" {
+  mkdir "$dir/drop"
+  printf '{"job_id":"u","kind":"noop","payload":{"params":{"s":"a\xffb"}}}\n' >"$dir/drop/a.job.json"
+  drop_file b.job.json '{"job_id":"b","kind":"noop"}'
+  run --separate-stderr q ingest "$dir/drop"
+  assert_status 4
+  assert_json '.error | contains("UTF-8") and contains("\\xff")' "$(cat "$dir/drop/rejected/a.error.json")"
+  [ -f "$dir/drop/ingested/b.job.json" ]
+  assert_equal "$(job_count)" 1
+}
+
+@test "a rejected or ingested file never replaces an earlier one of the same name" {
+  mkdir "$dir/drop"
+  for n in 1 2; do
+    drop_file x.job.json "{\"job_id\":\"x$n\",\"kind\":$n}"
+    run q ingest "$dir/drop"
+    assert_status 4
+    drop_file y.job.json "{\"job_id\":\"y$n\",\"kind\":\"noop\"}"
+    q ingest "$dir/drop" >/dev/null
+  done
+  assert_equal "$(jq -r .job_id "$dir/drop/rejected/x.job.json") $(jq -r .job_id "$dir/drop/rejected/x.1.job.json")" "x1 x2"
+  assert_json '.file == "x.1.job.json"' "$(cat "$dir/drop/rejected/x.1.error.json")"
+  assert_equal "$(jq -r .job_id "$dir/drop/ingested/y.job.json") $(jq -r .job_id "$dir/drop/ingested/y.1.job.json")" "y1 y2"
+}
+
+@test "a FIFO, a dangling link or a file too large is rejected, not skipped or waited on" {
+  mkdir "$dir/drop"
+  mkfifo "$dir/drop/pipe.job.json"
+  ln -s "$dir/nowhere" "$dir/drop/dangling.job.json"
+  truncate -s 17M "$dir/drop/huge.job.json"
+  run --separate-stderr timeout 20 "$QUEUE" ingest "$dir/drop"
+  assert_status 4
+  assert_json '.error == "not a regular file"' "$(cat "$dir/drop/rejected/pipe.error.json")"
+  assert_json '.error == "the symbolic link points to nothing"' "$(cat "$dir/drop/rejected/dangling.error.json")"
+  assert_json '.error == "larger than 16 MiB"' "$(cat "$dir/drop/rejected/huge.error.json")"
+}
+
+@test "ingest --watch keeps a file while the queue is full and takes it once there is room; a link counts" {
+  mkdir "$dir/drop"
+  first=$(q push noop | jq -r .id)
+  bg_start "$dir/out" "$QUEUE" ingest "$dir/drop" --watch --max-depth 1
+  wait_until 10 has_inotify "$bg_pid"
+  drop_file f.job.json '{"job_id":"f","kind":"noop"}'
+  wait_until 10 grep -q "is full" "$dir/out.err"
+  [ -f "$dir/drop/f.job.json" ]
+  kill -0 "$bg_pid"  # still watching
+  q cancel "$first" >/dev/null
+  wait_until 20 test -f "$dir/drop/ingested/f.job.json"
+  printf '%s\n' '{"job_id":"l","kind":"noop"}' >"$dir/linked.json"
+  q cancel "$(q ls --status ready | jq -r .id)" >/dev/null
+  ln -s "$dir/linked.json" "$dir/drop/l.job.json"
+  wait_until 10 test -L "$dir/drop/ingested/l.job.json"
+  kill -TERM "$bg_pid"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 143
+}
+
+@test "ingest of a file as the folder: exit 1, it is not a folder" {
+  touch "$dir/file"
+  run --separate-stderr q ingest "$dir/file"
+  assert_status 1
+  assert_contains "$stderr" "is not a folder"
+}

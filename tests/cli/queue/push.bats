@@ -219,6 +219,26 @@ push_bad() {
   assert_contains "$stderr" "line 2" "labels.tries" "string"
 }
 
+@test "bad input: flags that are not UTF-8 (label, key, kind): exit 4, the byte shown escaped, nothing written" {
+  for args in "a -l $(printf 'k=\xff')" "a -k $(printf 'key\xfe')" "$(printf 'k\xc3')"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr q push $args
+    assert_status 4
+    assert_contains "$stderr" "not valid UTF-8"
+  done
+  run --separate-stderr q push a -l "$(printf 'k\xff=v')"
+  assert_status 4
+  assert_contains "$stderr" "field 'labels' has a key that is not valid UTF-8: 'k\\xff'"
+  assert_equal "$(job_count)" 0
+}
+
+@test "bad input: a malformed line of 1 MB is quoted in part, not whole" {
+  run --separate-stderr q push <<<"{\"kind\":\"$(head -c 1000000 /dev/zero | tr '\0' a)"
+  assert_status 4
+  [ "${#stderr}" -lt 2000 ]
+  assert_contains "$stderr" "bytes)"
+}
+
 @test "bad input: priority \"urgent\"" {
   push_bad '{"kind":"a","priority":"urgent"}'
   assert_contains "$stderr" "line 2" "'priority'" "urgent"

@@ -928,8 +928,14 @@ TEST_CASE_METHOD(QueueFixture, "purge removes old finished jobs and their events
   CHECK(queue.purge(0) == 2);  // the canceled one and the dependent, finished before now
   CHECK_FALSE(queue.find(recent).has_value());
   CHECK_FALSE(queue.find(dependent).has_value());
-  CHECK(job_count() == 2);    // waiting and ready: unfinished jobs are never purged
-  CHECK(event_count() == 2);  // waiting: ">pending", ready: ">ready"
+  CHECK(job_count() == 2);  // waiting and ready: unfinished jobs are never purged
+  // waiting: ">pending", ready: ">ready", and the row that keeps the purged newest
+  // event's id from being used again.
+  CHECK(event_count() == 3);
+  CHECK(scalar("SELECT count(*) FROM job_events WHERE job_seq = 0") == 1);
+  const std::int64_t newest = scalar("SELECT max(seq) FROM job_events");
+  push(R"({"kind":"later"})");
+  CHECK(scalar("SELECT max(seq) FROM job_events") == newest + 1);
 }
 
 TEST_CASE_METHOD(QueueFixture, "max_depth refuses a push that would overfill the queue", "[queue]") {
