@@ -2,13 +2,17 @@
 // JobQueue operation and prints; the rules live in common/queue/.
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <csignal>
+#include <cstdio>
 #include <map>
 
 #include "cli/app.hpp"
 #include "cli/batch.hpp"
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/output_signals.hpp"
 #include "cli/prepared_batches.hpp"
 #include "gates/admission.hpp"
 #include "gates/reviewer.hpp"
@@ -251,6 +255,53 @@ struct ClaimFlags {
 constexpr const char* kPausedMessage =
     "the system is PAUSED: claiming nothing (sheratan-state get tells why; --ignore-state claims anyway)";
 
+// Prints the jobs of a claim whose leases are committed. A line written belongs to the
+// reader; a lease not written is given back (release: ready, the attempt returned), so
+// that SIGINT or SIGTERM while printing ends the claim without stranding jobs for a
+// lease's length. A closed pipe gives back every lease of the claim: the reader hung up,
+// what it took is unknown, and a lease it kept is fenced by its token anyway.
+// Returns the exit status.
+int deliver_claimed(ToolContext& context, JobQueue& queue, const std::vector<Job>& jobs) {
+  constexpr std::size_t kLinesPerFlush = 64;
+  std::size_t delivered = 0;
+  int write_error = 0;
+  {
+    OutputSignals signals;
+    RecordPrinter printer(context.output_format(),
+                          {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
+    const bool table = context.output_format() == OutputFormat::table;  // rows wait for their widths
+    for (std::size_t i = 0; i < jobs.size() && !OutputSignals::received(); ++i) {
+      printer.print(jobs[i].to_json());
+      if (table || ((i + 1) % kLinesPerFlush != 0 && i + 1 != jobs.size())) continue;
+      if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        write_error = errno;
+        break;
+      }
+      delivered = i + 1;
+    }
+    if (!OutputSignals::received() && write_error == 0) {
+      try {
+        printer.finish();
+        delivered = jobs.size();
+      } catch (const Error&) {
+        write_error = errno;
+      }
+    }
+    printer.abandon();
+    if (delivered == jobs.size()) return to_int(ExitCode::ok);
+    const int signum = OutputSignals::received();
+    const std::size_t from = signum == 0 && write_error == EPIPE ? 0 : delivered;
+    std::vector<LeaseRef> undelivered;
+    for (std::size_t i = from; i < jobs.size(); ++i)
+      undelivered.push_back({jobs[i].id, *jobs[i].lease_token});
+    queue.each_lease(undelivered, [&](const LeaseRef& lease) { return queue.release(lease); });
+    if (signum != 0) return signum == SIGINT ? to_int(ExitCode::interrupted) : to_int(ExitCode::terminated);
+  }
+  if (write_error == EPIPE) std::raise(SIGPIPE);  // ends quietly, as any tool on a closed pipe
+  fail(ExitCode::failed, "cannot write to standard output: " + system_error_text(write_error) +
+                             "; the leases not printed were given back");
+}
+
 void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   auto store = context.open_store();
   JobQueue queue(*store, context.clock);
@@ -264,23 +315,21 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   std::optional<Millis> wait_for;
   if (wait && flags.wait && !flags.wait->empty()) wait_for = parse_duration_flag(*flags.wait, "--wait");
   // The gate and the claim share one transaction: nothing is leased after a pause commits.
+  // SIGINT and SIGTERM wait from the claim until deliver_claimed() takes them: leases
+  // committed in between are then given back, not stranded. Without jobs, they go on.
   auto gated_claim = [&] {
-    return store->write([&] {
+    OutputSignals::block();
+    auto claimed = store->write([&] {
       if (!flags.ignore_state && system_paused(*store)) return std::optional<std::vector<Job>>();
       return std::optional<std::vector<Job>>(queue.claim(request));
     });
+    if (!claimed || claimed->empty()) OutputSignals::unblock();
+    return claimed;
   };
   auto first = gated_claim();
   if (!first && !wait) fail(ExitCode::unavailable, kPausedMessage);
   if (!first) print_info("the system is PAUSED: waiting until it is not");
   std::vector<Job> jobs = first.value_or(std::vector<Job>{});
-  auto print_jobs = [&] {
-    RecordPrinter printer(context.output_format(),
-                          {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
-    for (const auto& job : jobs)
-      printer.print(job.to_json());
-    printer.finish();
-  };
   if (jobs.empty() && wait) {
     std::optional<std::int64_t> deadline;
     if (wait_for) deadline = monotonic_millis() + *wait_for;
@@ -303,14 +352,14 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
     }
     // Printed before the waiter is torn down: closing its inotify descriptor can take
     // the kernel milliseconds, and the reader of the pipe is waiting for the job.
-    print_jobs();
+    context.exit_status = deliver_claimed(context, queue, jobs);
     return;
   }
   if (jobs.empty()) {
     context.exit_status = to_int(ExitCode::failed);
     return;
   }
-  print_jobs();
+  context.exit_status = deliver_claimed(context, queue, jobs);
 }
 
 void add_claim(CLI::App& app, ToolContext& context) {

@@ -29,6 +29,9 @@ class RecordPrinter {
   void print(const Json& record);
   /// Prints buffered table rows and flushes; raises Error when stdout fails.
   void finish();
+  /// Ends without printing what is buffered (table rows, a TSV header): the output
+  /// was cut short and what is left must not appear.
+  void abandon() { finished_ = true; }
 
  private:
   std::vector<std::string> cells_of(const Json& record) const;

@@ -460,3 +460,33 @@ foreign_commit_wakes_claim() {
   assert_status 0
   assert_equal "$(job_field "$id" .result)" ok
 }
+
+# True when the (single-threaded) process sleeps in write(2) on its stdout.
+blocked_writing() {
+  [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = S ] && [ "$(cut -d' ' -f1,2 "/proc/$1/syscall")" = "1 0x1" ]
+}
+
+@test "a closed pipe gives back every lease of the claim; SIGTERM on a stalled reader those not printed" {
+  seq 3000 | sed 's/.*/{"kind":"a"}/' | q push >/dev/null
+  run bash -c '"$0" claim -n 3000 --json | head -1 >/dev/null; echo "${PIPESTATUS[0]}"' "$QUEUE"
+  assert_equal "$output" 141
+  assert_equal "$(q stats | jq -c '[.total.ready, .total.leased]')" "[3000,0]"
+  # A reader that reads nothing: the claim stalls once the pipe is full, mid-output.
+  mkfifo "$dir/out"
+  exec 8<>"$dir/out"
+  "$QUEUE" claim -n 3000 --json >"$dir/out" 2>"$dir/err" 3>&- 8>&- &
+  bg_pid=$!
+  BG_PIDS+=("$bg_pid")
+  wait_until 10 blocked_writing "$bg_pid"
+  kill -TERM "$bg_pid"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 143
+  printed=$(dd if=/dev/fd/8 iflag=nonblock bs=1M count=1 2>/dev/null | grep -c '"lease_token"')
+  exec 8<&-
+  leased=$(q stats | jq .total.leased)
+  # Held: the lines written before the output stalled, in whole flushes of 64; the rest,
+  # most of the claim, is ready again with its attempt given back.
+  [ "$leased" -le "$printed" ] && [ "$((leased % 64))" -eq 0 ] && [ "$leased" -lt 3000 ]
+  assert_equal "$(q stats | jq .total.ready)" "$((3000 - leased))"
+  assert_equal "$(q ls --status ready | jq -s 'map(.attempts) | max')" 0
+}
