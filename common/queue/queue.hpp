@@ -181,8 +181,9 @@ class JobQueue {
   LeaseHolder lease_holder(const LeaseRef& lease);
   static LeaseHolder read_lease_holder(const Statement& row);
   Job job_by_seq(std::int64_t seq);
-  void reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
-  void promote_due(EpochMillis now, std::int64_t limit);
+  /// Each returns how many jobs it changed, at most limit.
+  std::size_t reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts);
+  std::size_t promote_due(EpochMillis now, std::int64_t limit);
   void on_done(const std::vector<std::int64_t>& done, EpochMillis now);
   /// Throws unless the events just inserted, `count` in one transaction, took the seqs
   /// first, first + 1, ... that their jobs' last_event were set to.

@@ -13,8 +13,7 @@
 
 namespace sheratan {
 namespace {
-// Housekeeping done by each claim is bounded so that a claim stays cheap even after
-// a long outage; what is left is picked up by the next claim or by `reap`.
+// Housekeeping reads this many expired leases or due jobs at a time.
 constexpr std::int64_t kHousekeepingBatch = 1000;
 
 // Throws Error(conflict) unless the job is leased, to this token, until later than now.
@@ -74,8 +73,13 @@ std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
   if (request.limit < 1) sheratan::fail(ExitCode::usage, "--limit must be at least 1");
   return store_.write([&] {
     const EpochMillis now = clock_.now();
-    reap_expired(now, kHousekeepingBatch, nullptr);
-    promote_due(now, kHousekeepingBatch);
+    // Every expired lease and every due job first, however many (after an outage, the
+    // first claim pays): a claim that took only some could lease a low job ahead of a
+    // critical one that was due as well.
+    while (reap_expired(now, kHousekeepingBatch, nullptr) == static_cast<std::size_t>(kHousekeepingBatch)) {
+    }
+    while (promote_due(now, kHousekeepingBatch) == static_cast<std::size_t>(kHousekeepingBatch)) {
+    }
     std::vector<Job> jobs;
     std::vector<std::optional<std::int64_t>> last_events;  // each job's, before this claim
     {
@@ -150,7 +154,7 @@ WaitCheck JobQueue::claimable(const ClaimRequest& request) {
   });
 }
 
-void JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts) {
+std::size_t JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* counts) {
   std::vector<std::int64_t> expired;
   {
     auto select = store_.use(sql::kExpiredLeases);
@@ -171,9 +175,10 @@ void JobQueue::reap_expired(EpochMillis now, std::int64_t limit, ReapCounts* cou
       if (counts) ++counts->ready;
     }
   }
+  return expired.size();
 }
 
-void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
+std::size_t JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
   std::vector<std::int64_t> due;
   {
     auto select = store_.use(sql::kDuePending);
@@ -185,6 +190,7 @@ void JobQueue::promote_due(EpochMillis now, std::int64_t limit) {
     store_.use(sql::kSetStatus).bind(1, seq).bind(2, "ready").bind(3, now).run();
     record_event(seq, now, "pending", "ready", std::nullopt, "due");
   }
+  return due.size();
 }
 
 JobQueue::LeaseHolder JobQueue::read_lease_holder(const Statement& row) {
@@ -422,10 +428,7 @@ ReapCounts JobQueue::reap() {
   return store_.write([&] {
     ReapCounts counts;
     const EpochMillis now = clock_.now();
-    for (;;) {
-      auto before = counts.ready + counts.dead;
-      reap_expired(now, kHousekeepingBatch, &counts);
-      if (counts.ready + counts.dead - before < kHousekeepingBatch) break;
+    while (reap_expired(now, kHousekeepingBatch, &counts) == static_cast<std::size_t>(kHousekeepingBatch)) {
     }
     promote_due(now, std::numeric_limits<std::int64_t>::max());
     return counts;

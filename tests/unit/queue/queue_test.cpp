@@ -1151,3 +1151,16 @@ TEST_CASE_METHOD(QueueFixture, "a dependency listed twice is waited for once", "
   CHECK(status(b) == JobStatus::ready);
   CHECK(get(b).waiting_deps == 0);
 }
+
+TEST_CASE_METHOD(QueueFixture, "claim makes every due job ready first: a due critical job beats 1,001 low ones",
+                 "[queue]") {
+  for (int i = 0; i < 1001; ++i)
+    push(R"({"kind":"low","priority":"low","delay":"1m"})");
+  clock.advance(1);
+  const std::string critical = push(R"({"kind":"urgent","priority":"critical","delay":"1m"})");
+  clock.advance(2 * 60'000);
+  auto jobs = claim("w", 1);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].id == critical);
+  CHECK(scalar("SELECT count(*) FROM jobs WHERE status = 'ready'") == 1001);
+}
