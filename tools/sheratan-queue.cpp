@@ -311,6 +311,7 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   request.kinds = flags.kinds;
   request.limit = flags.limit;
   if (flags.lease) request.lease_ms = parse_duration_flag(*flags.lease, "--lease");
+  JobQueue::check_lease(request.lease_ms, "--lease");
   // Checked before anything is leased: a bad --wait is refused whether or not a job is ready.
   std::optional<Millis> wait_for;
   if (wait && flags.wait && !flags.wait->empty()) wait_for = parse_duration_flag(*flags.wait, "--wait");
@@ -404,7 +405,9 @@ Job apply_lease_action(JobQueue& queue, LeaseAction action, const LeaseRef& leas
     case LeaseAction::extend: {
       reject_unknown_fields(line, {"id", "token", "lease"});
       auto found = line.find("lease");
-      return queue.extend(lease, found == line.end() ? 60'000 : parse_duration_field(*found, "lease"));
+      const Millis lease_ms = found == line.end() ? 60'000 : parse_duration_field(*found, "lease");
+      JobQueue::check_lease(lease_ms, "field 'lease'");
+      return queue.extend(lease, lease_ms);
     }
     case LeaseAction::release:
       reject_unknown_fields(line, {"id", "token"});
@@ -465,7 +468,7 @@ void run_lease_action(ToolContext& context, LeaseAction action, const LeaseFlags
   }
   if (!flags.id.empty()) {
     if (!flags.token) fail(ExitCode::usage, "--token is required with a job id");
-    if (flags.lease) parse_duration_flag(*flags.lease, "--lease");
+    if (flags.lease) JobQueue::check_lease(parse_duration_flag(*flags.lease, "--lease"), "--lease");
     Json line{{"id", flags.id}, {"token", *flags.token}};
     if (flags.result) line["result"] = parse_json_flag(*flags.result, "--result");
     if (flags.error) line["error"] = *flags.error;

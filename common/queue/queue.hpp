@@ -124,6 +124,9 @@ class JobQueue {
   std::vector<Job> ack_all(const std::vector<AckRequest>& acks, AckReply reply = AckReply::jobs);
   Job fail(const LeaseRef& lease, const std::string& error, bool retry);
   Job extend(const LeaseRef& lease, Millis lease_ms);
+  /// Throws Error(bad input) naming source ("--lease", "field 'lease'") unless the lease
+  /// is longer than 0: claim and extend check it too, callers to name it.
+  static void check_lease(Millis lease_ms, std::string_view source);
   Job release(const LeaseRef& lease);
   /// Runs change (extend or release) on each lease in one transaction. A lease the
   /// queue refuses (Error conflict or failed: a stale token, an unknown job) changes

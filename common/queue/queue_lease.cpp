@@ -68,9 +68,15 @@ Millis JobQueue::backoff_delay(Millis backoff, Millis backoff_max, std::int64_t 
   return std::min(delay, backoff_max);
 }
 
+void JobQueue::check_lease(Millis lease_ms, std::string_view source) {
+  // A lease of 0 would be over as it is granted: the attempt spent, every ack refused.
+  if (lease_ms <= 0) sheratan::fail(ExitCode::bad_input, std::string(source) + " must be longer than 0");
+}
+
 std::vector<Job> JobQueue::claim(const ClaimRequest& request) {
   if (request.worker.empty()) sheratan::fail(ExitCode::usage, "a claim needs a worker name (--worker)");
   if (request.limit < 1) sheratan::fail(ExitCode::usage, "--limit must be at least 1");
+  check_lease(request.lease_ms, "the lease");
   return store_.write([&] {
     const EpochMillis now = clock_.now();
     // Every expired lease and every due job first, however many (after an outage, the
@@ -383,6 +389,7 @@ Job JobQueue::fail(const LeaseRef& lease, const std::string& error, bool retry) 
 }
 
 Job JobQueue::extend(const LeaseRef& lease, Millis lease_ms) {
+  check_lease(lease_ms, "the lease");
   return store_.write([&] {
     const EpochMillis now = clock_.now();
     const LeaseHolder holder = lease_holder(lease);

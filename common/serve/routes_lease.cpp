@@ -40,7 +40,10 @@ ClaimRequest parse_claim_request(const Json& body, const Call& call, std::int64_
     }
   }
   request.limit = optional_integer(body, "limit", min_limit, 100'000).value_or(1);
-  if (auto lease = body.find("lease"); lease != body.end()) request.lease_ms = parse_duration_field(*lease, "lease");
+  if (auto lease = body.find("lease"); lease != body.end()) {
+    request.lease_ms = parse_duration_field(*lease, "lease");
+    JobQueue::check_lease(request.lease_ms, "field 'lease'");
+  }
   return request;
 }
 
@@ -142,7 +145,9 @@ Job apply_lease_action(JobQueue& queue, const std::string& action, const LeaseRe
   if (action == "extend") {
     reject_unknown_fields(body, {"token", "lease"});
     auto found = body.find("lease");
-    return queue.extend(lease, found == body.end() ? 60'000 : parse_duration_field(*found, "lease"));
+    const Millis lease_ms = found == body.end() ? 60'000 : parse_duration_field(*found, "lease");
+    JobQueue::check_lease(lease_ms, "field 'lease'");
+    return queue.extend(lease, lease_ms);
   }
   reject_unknown_fields(body, {"token"});
   return queue.release(lease);
@@ -235,7 +240,10 @@ void lease_batch(Call& call) {
   else
     reject_unknown_fields(body, {"leases"});
   Millis lease_ms = 60'000;
-  if (auto found = body.find("lease"); extend && found != body.end()) lease_ms = parse_duration_field(*found, "lease");
+  if (auto found = body.find("lease"); extend && found != body.end()) {
+    lease_ms = parse_duration_field(*found, "lease");
+    JobQueue::check_lease(lease_ms, "field 'lease'");
+  }
   const std::vector<LeaseRef> leases = parse_leases(body);
   JobQueue queue(call.store, call.shared.clock);
   const auto after = queue.each_lease(

@@ -98,7 +98,7 @@ status_of() { job_field "$1" .status; }
 
 @test "claim with a bad --wait or --lease: exit 4 naming the flag, nothing leased though a job is ready" {
   q push a >/dev/null
-  for args in "--wait abc" "--wait -5s" "--lease xyz"; do
+  for args in "--wait abc" "--wait -5s" "--lease xyz" "--lease 0s" "--lease 0s --wait 1s"; do
     # shellcheck disable=SC2086
     run --separate-stderr q claim $args
     assert_status 4
@@ -349,6 +349,12 @@ foreign_commit_wakes_claim() {
   run --separate-stderr q extend "$id" --token "$token" --lease xyz
   assert_status 4
   assert_contains "$stderr" "--lease"
+  run --separate-stderr q extend "$id" --token "$token" --lease 0s
+  assert_status 4
+  assert_contains "$stderr" "--lease must be longer than 0"
+  run --separate-stderr q extend <<<"{\"id\":\"$id\",\"token\":\"$token\",\"lease\":0}"
+  assert_status 4
+  assert_contains "$stderr" "line 1" "field 'lease' must be longer than 0"
   assert_equal "$(job_field "$id" .lease_until)" "$before"
 }
 

@@ -35,6 +35,8 @@ claims_waiting() { [ "$(metric sheratan_claims_waiting)" = "$1" ]; }
   assert_error 400 bad_request "'limit'"
   api POST /v1/claim -d '{"lease":"5x"}'
   assert_error 400 bad_request "field 'lease'"
+  api POST /v1/claim -d '{"lease":0}'
+  assert_error 400 bad_request "field 'lease' must be longer than 0"
   api POST /v1/claim -d '{"wait":"soon"}'
   assert_error 400 bad_request "field 'wait'"
   api POST /v1/claim -d '{"kinds":"c"}'
