@@ -7,6 +7,7 @@
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/text.hpp"
 
 namespace sheratan {
 namespace {
@@ -50,8 +51,13 @@ std::vector<std::string> RecordPrinter::cells_of(const Json& record) const {
     auto found = record.find(column);
     std::string text = found == record.end() ? "-" : cell_text(*found);
     if (format_ == OutputFormat::tsv) {
-      std::replace(text.begin(), text.end(), '\t', ' ');
-      std::replace(text.begin(), text.end(), '\n', ' ');
+      // One line a record, one tab between cells: whatever else the text holds.
+      std::replace_if(
+          text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+    } else if (format_ == OutputFormat::table) {
+      // A control character or a byte that is no UTF-8 would break the row or the
+      // terminal: shown escaped, as in messages.
+      text = printable(text, text.size());
     }
     cells.push_back(std::move(text));
   }
@@ -91,17 +97,22 @@ void RecordPrinter::print_table_rows() {
       widths_[i] = columns_[i].size();
     for (const auto& row : buffered_)
       for (std::size_t i = 0; i < row.size(); ++i)
-        widths_[i] = std::max(widths_[i], std::min(row[i].size(), kMaxCellWidth));
+        widths_[i] = std::max(widths_[i], std::min(utf8_length(row[i]), kMaxCellWidth));
   }
   std::string out;
+  // Widths count characters, not bytes, and a long cell is cut between characters.
   auto append_row = [&](const std::vector<std::string>& cells, bool upper) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
       std::string cell = cells[i];
-      if (cell.size() > kMaxCellWidth) cell = cell.substr(0, kMaxCellWidth - 1) + "~";
+      std::size_t width = utf8_length(cell);
+      if (width > kMaxCellWidth) {
+        cell = std::string(utf8_first_chars(cell, kMaxCellWidth - 1)) + "~";
+        width = kMaxCellWidth;
+      }
       if (upper)
         std::transform(cell.begin(), cell.end(), cell.begin(), [](unsigned char c) { return std::toupper(c); });
       out += cell;
-      if (i + 1 < cells.size()) out += std::string(widths_[i] > cell.size() ? widths_[i] - cell.size() + 2 : 2, ' ');
+      if (i + 1 < cells.size()) out += std::string(widths_[i] > width ? widths_[i] - width + 2 : 2, ' ');
     }
     out += '\n';
   };

@@ -63,6 +63,13 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
   return text.substr(0, end);
 }
 
+std::string_view utf8_first_chars(std::string_view text, std::size_t chars) {
+  std::size_t end = 0;
+  for (std::size_t taken = 0; end < text.size() && taken < chars; ++taken)
+    end += std::max<std::size_t>(1, char_length(text, end));
+  return text.substr(0, end);
+}
+
 std::string printable(std::string_view text, std::size_t max_bytes) {
   const std::string_view shown = utf8_prefix(text, max_bytes);
   std::string out;

@@ -19,6 +19,9 @@ std::size_t utf8_length(std::string_view text);
 /// character.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
 
+/// The first `chars` characters of text (an invalid byte counts as one).
+std::string_view utf8_first_chars(std::string_view text, std::size_t chars);
+
 /// text for a message or a terminal: control characters and bytes that are not UTF-8
 /// escaped (\n, \t, \r, \xNN), and cut after max_bytes of input with "..." and the
 /// length, so that one huge or binary value cannot flood or garble the output.

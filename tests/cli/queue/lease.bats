@@ -496,3 +496,26 @@ blocked_writing() {
   assert_equal "$(q stats | jq .total.ready)" "$((3000 - leased))"
   assert_equal "$(q ls --status ready | jq -s 'map(.attempts) | max')" 0
 }
+
+@test "table and TSV cells: control characters escaped or blanked, widths and cuts by character" {
+  for n in 1 2 3; do q push a >/dev/null; done
+  claim_one
+  run --separate-stderr q fail "$id" --token "$token" -e "$(printf 'boom\nnext\tcol\r\xff')" --format table
+  assert_status 0
+  assert_equal "${#lines[@]}" 2
+  assert_contains "${lines[1]}" 'boom\nnext\tcol\r\xff'
+  claim_one
+  run --separate-stderr q fail "$id" --token "$token" -e "$(printf 'a\nb\tc\rd')" --format tsv
+  assert_equal "$(printf '%s\n' "$output" | wc -l)" 2
+  assert_equal "$(cut -f4 <<<"${lines[1]}")" "a b c d"
+  claim_one
+  long=$(printf 'é%.0s' $(seq 100))
+  run --separate-stderr q fail "$id" --token "$token" -e "$long" --format table
+  assert_status 0
+  iconv -f UTF-8 -t UTF-8 <<<"$output" >/dev/null  # cut between characters, not inside one
+  assert_contains "${lines[1]}" "$(printf 'é%.0s' $(seq 59))~"
+  # The header's columns line up with the row's, counted in characters.
+  header_error=$(awk '{print index($0, "ERROR")}' <<<"${lines[0]}")
+  row_error=$(python3 -c 'import sys; print(sys.argv[1].index("é") + 1)' "${lines[1]}")
+  assert_equal "$row_error" "$header_error"
+}

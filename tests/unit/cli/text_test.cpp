@@ -26,6 +26,8 @@ TEST_CASE("utf8_length counts characters, utf8_prefix never cuts one") {
   CHECK(utf8_prefix("caf\xc3\xa9", 4) == "caf");
   CHECK(utf8_prefix("caf\xc3\xa9", 5) == "caf\xc3\xa9");
   CHECK(utf8_prefix("abc", 10) == "abc");
+  CHECK(utf8_first_chars("\xc3\xa9t\xc3\xa9", 2) == "\xc3\xa9t");
+  CHECK(utf8_first_chars("ab", 5) == "ab");
 }
 
 TEST_CASE("printable escapes control and invalid bytes and cuts long text") {
