@@ -138,7 +138,14 @@ EpochMillis parse_rfc3339(std::string_view text) {
   if (at != text.size()) return bad();
   std::int64_t seconds =
       days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return seconds * 1000 + millis;
+  const EpochMillis at_utc = seconds * 1000 + millis;
+  // An offset can carry a time past the four-digit years that RFC 3339 can write back
+  // ("9999-12-31T23:59:59-01:00"), or before year 0.
+  static const EpochMillis kLatest = days_from_civil(10000, 1, 1) * 86'400'000 - 1;
+  static const EpochMillis kEarliest = days_from_civil(0, 1, 1) * 86'400'000;
+  if (at_utc > kLatest || at_utc < kEarliest)
+    fail(ExitCode::bad_input, "time " + quote(text) + " is outside the years 0000 to 9999 in UTC");
+  return at_utc;
 }
 
 }  // namespace sheratan

@@ -139,3 +139,12 @@ TEST_CASE("SystemClock reads the wall clock and monotonic_millis does not go bac
   const auto second = sheratan::monotonic_millis();
   CHECK(second >= first);
 }
+
+TEST_CASE("parse_rfc3339 refuses a time that its offset carries past year 9999 or before year 0",
+          "[cli][timestamp][bug]") {
+  CHECK_THROWS_AS(parse_rfc3339("9999-12-31T23:59:59.999-01:00"), Error);
+  CHECK_THROWS_AS(parse_rfc3339("0000-01-01T00:00:00+01:00"), Error);
+  // The bounds themselves are times, and write back as read.
+  CHECK(format_rfc3339(parse_rfc3339("9999-12-31T23:59:59.999Z")) == "9999-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(parse_rfc3339("0000-01-01T00:00:00.000Z")) == "0000-01-01T00:00:00.000Z");
+}
