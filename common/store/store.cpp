@@ -168,6 +168,7 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   // note_wal_commit() and ~Store() for how it is kept short.
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(db, &Store::note_wal_commit, store.get());
+  store->refuse_foreign_database();
   // journal_mode=WAL is persistent in the file, but asking is cheap and covers a
   // store that someone created with the sqlite3 shell.
   store->exec("PRAGMA journal_mode=WAL");
@@ -313,6 +314,27 @@ Store::Transaction::~Transaction() {
   // sqlite3_exec, not control(): a rollback is rare, and preparing may throw, which a
   // destructor must not.
   if (owner_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Store::refuse_foreign_database() {
+  // Schema version 0 with tables: another program's database, given by mistake (a
+  // wrong --db). Migrating would add the store's tables to it and switch it to WAL.
+  // Read with the raw API so that a file that is no database at all gets raise()'s words.
+  sqlite3_stmt* statement = nullptr;
+  int code = sqlite3_prepare_v2(
+      db_, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)", -1,
+      &statement, nullptr);
+  if (code == SQLITE_OK) code = sqlite3_step(statement);
+  if (code != SQLITE_ROW) {
+    const std::string error = sqlite3_errmsg(db_);
+    sqlite3_finalize(statement);
+    raise(code, "reading the schema", error.c_str());
+  }
+  const bool foreign = sqlite3_column_int64(statement, 0) == 0 && sqlite3_column_int64(statement, 1) > 0;
+  sqlite3_finalize(statement);
+  if (foreign)
+    fail(ExitCode::failed,
+         "cannot open store " + quote(path_) + ": it is an SQLite database of another program, not a Sheratan store");
 }
 
 void Store::migrate() {

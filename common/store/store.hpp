@@ -157,6 +157,7 @@ class Store {
   /// past kAutoCheckpointFrames, as SQLite's own hook would.
   static int note_wal_commit(void* self, sqlite3* db, const char* name, int frames);
   void announce_commit();
+  void refuse_foreign_database();
   void migrate();
   void begin(bool immediate);
   /// Runs BEGIN or COMMIT as a prepared statement kept like any other, where

@@ -23,6 +23,19 @@ load ../lib
   assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
 }
 
+@test "another program's SQLite database is refused, not turned into a store" {
+  sqlite3 "$SHERATAN_DB" 'CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES (1)'
+  before=$(sha256sum <"$SHERATAN_DB")
+  for args in ls stats "push a"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr q $args
+    assert_status 1
+    assert_contains "$stderr" "'$SHERATAN_DB'" "another program, not a Sheratan store"
+  done
+  assert_equal "$(sha256sum <"$SHERATAN_DB")" "$before"
+  assert_equal "$(sqlite3 "$SHERATAN_DB" .tables)" notes
+}
+
 @test "a store with a newer schema is refused: exit 1, mentions newer" {
   q push a >/dev/null
   sqlite3 "$SHERATAN_DB" 'PRAGMA user_version=99'
