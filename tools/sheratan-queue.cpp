@@ -552,7 +552,9 @@ void add_show(CLI::App& app, ToolContext& context) {
     if (!job) fail(ExitCode::failed, "no job " + quote(*id));
     Json out = job->to_json();
     bool tampered = false;
-    if (job->result || job->result_hash) {  // a hash whose result was deleted is a mismatch too
+    // A hash whose result was deleted is a mismatch too, and so is a done job with
+    // neither: every ack stores both.
+    if (job->result || job->result_hash || job->status == JobStatus::done) {
       auto stored = job->result ? Json::parse(*job->result, nullptr, false) : Json(Json::value_t::discarded);
       tampered = stored.is_discarded() || canonical_hash(stored) != job->result_hash.value_or("");
       out["result_verified"] = !tampered;

@@ -220,7 +220,14 @@ Json Job::to_json() const {
     out["lease_until"] = optional_time(lease_until);
   }
   out["error"] = optional_json(error);
-  out["result"] = result ? Json::parse(*result, nullptr, false) : Json(nullptr);
+  if (result) {
+    // A stored result that is not JSON (changed behind the queue's back) is shown as
+    // the string it is: the output stays JSON, and show's hash check flags it.
+    Json parsed = Json::parse(*result, nullptr, false);
+    out["result"] = parsed.is_discarded() ? Json(*result) : std::move(parsed);
+  } else {
+    out["result"] = nullptr;
+  }
   out["result_hash"] = optional_json(result_hash);
   out["finished_at"] = optional_time(finished_at);
   out["source"] = to_string(source);

@@ -228,7 +228,7 @@ foreign_commit_wakes_claim() {
 }
 
 @test "show detects a tampered result, or a deleted one under its hash: exit 1, stderr says tampered" {
-  for tamper in "result='{\"x\":2}'" "result=NULL"; do
+  for tamper in "result='{\"x\":2}'" "result=NULL" "result='not json'" "result=NULL, result_hash=NULL"; do
     q push a >/dev/null
     claim_one
     q ack "$id" --token "$token" --result '{"x":1}' >/dev/null
@@ -237,7 +237,10 @@ foreign_commit_wakes_claim() {
     assert_status 1
     assert_contains "$stderr" "$id" "tampered"
     assert_json '.result_verified == false'
+    # Every line on standard output stays JSON, the job's too.
+    q ls --json | jq -e . >/dev/null
   done
+  assert_equal "$(q ls --json | jq -c 'select(.result == "not json") | .result')" '"not json"'
 }
 
 @test "ack with a wrong token: exit 3, the job stays leased, the right token still works" {
