@@ -29,8 +29,10 @@ void JobQueue::list(const ListFilter& filter, const std::function<void(const Job
     values.push_back(*filter.chain);
   }
   for (const auto& [key, value] : filter.labels) {
-    query += " AND json_extract(labels, ?) = ?";
-    values.push_back("$." + Json(key).dump());  // a quoted JSON path survives dots in keys
+    // By key and value, not by a JSON path: a path cannot spell every key (SQLite's
+    // quoted labels take no escaped '"').
+    query += " AND EXISTS (SELECT 1 FROM json_each(labels) WHERE key = ? AND value = ?)";
+    values.push_back(key);
     values.push_back(value);
   }
   query += " ORDER BY seq";

@@ -74,6 +74,11 @@ seed() {
   assert_status 2
   run --separate-stderr q ls --limit 0
   assert_status 2
+  # Any key matches, quotes, dots and brackets in it too.
+  q push odd -l 'a"b=1' -l 'x.y[0]=2' >/dev/null
+  assert_equal "$(q ls -l 'a"b=1' | kinds)" "odd "
+  assert_equal "$(q ls -l 'x.y[0]=2' -l 'a"b=1' | kinds)" "odd "
+  assert_equal "$(q ls -l 'a"b=2' | kinds)" ""
 }
 
 @test "ls --format tsv: a header line, then tab-separated columns" {
