@@ -630,6 +630,14 @@ void add_watch(CLI::App& app, ToolContext& context) {
 
 // ---- cancel, retry, reap, purge, ingest -------------------------------------
 
+// The ids once each, in their first order: naming a job twice changes it once.
+std::vector<std::string> distinct(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids)
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  return out;
+}
+
 void add_admin(CLI::App& app, ToolContext& context) {
   auto ids = std::make_shared<std::vector<std::string>>();
   auto reason = std::make_shared<std::string>();
@@ -642,7 +650,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
     RecordPrinter printer(context.output_format(), kJobColumns);
     auto jobs = store->write([&] {
       std::vector<Job> out;
-      for (const auto& id : *ids)
+      for (const auto& id : distinct(*ids))
         out.push_back(queue.cancel(id, *reason));
       return out;
     });
@@ -660,7 +668,7 @@ void add_admin(CLI::App& app, ToolContext& context) {
     RecordPrinter printer(context.output_format(), kJobColumns);
     auto jobs = store->write([&] {
       std::vector<Job> out;
-      for (const auto& id : *retry_ids)
+      for (const auto& id : distinct(*retry_ids))
         out.push_back(queue.retry(id));
       return out;
     });

@@ -26,7 +26,9 @@ Job JobQueue::cancel(const std::string& id, const std::string& reason) {
       sheratan::fail(ExitCode::conflict,
                      "job " + quote(id) + " is " + std::string(to_string(job->status)) + " and cannot be canceled");
     store_.use(sql::kCancel).bind(1, job->seq).bind(2, now).run();
-    record_event(job->seq, now, to_string(job->status), "canceled", std::nullopt,
+    // A lease revoked names its holder, as every change of a lease does.
+    record_event(job->seq, now, to_string(job->status), "canceled",
+                 job->status == JobStatus::leased ? job->worker : std::nullopt,
                  reason.empty() ? std::optional<std::string>() : reason);
     block_dependents(job->seq, now);
     return job_by_seq(job->seq);

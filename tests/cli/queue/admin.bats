@@ -202,6 +202,21 @@ seed() {
   run --separate-stderr q ack "$id" --token "$token"
   assert_status 3
   assert_equal "$(job_field "$id" .status)" canceled
+  # The event names the holder whose lease it revoked.
+  holder=$(job_field "$id" .worker)
+  [ -n "$holder" ] && [ "$holder" != null ]
+  assert_json ".events[-1] | .from == \"leased\" and .to == \"canceled\" and .worker == \"$holder\"" "$(q show "$id")"
+}
+
+@test "cancel and retry name a job twice: it changes once" {
+  id=$(q push a | jq -r .id)
+  run --separate-stderr q cancel "$id" "$id" --json
+  assert_status 0
+  assert_equal "${#lines[@]}" 1
+  run --separate-stderr q retry "$id" "$id" --json
+  assert_status 0
+  assert_equal "${#lines[@]}" 1
+  assert_json '.status == "ready"'
 }
 
 @test "cancel of a done job exits 3 and changes nothing; of an unknown id exits 1" {
