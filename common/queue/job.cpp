@@ -118,12 +118,12 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
       spec.run_at = now + field_duration(value, field);
     } else if (field == "depends_on") {
       if (!value.is_array()) bad_field(field, std::string("must be an array of job ids, not ") + json_type_name(value));
-      if (value.size() > 1000) bad_field(field, "lists more than 1000 jobs");
       for (const auto& id : value) {
         std::string dependency = require_string(id, field, 64);
         // A job listed twice is still one dependency (and is waited for once).
         if (std::find(spec.depends_on.begin(), spec.depends_on.end(), dependency) == spec.depends_on.end())
           spec.depends_on.push_back(std::move(dependency));
+        if (spec.depends_on.size() > 1000) bad_field(field, "lists more than 1000 jobs");
       }
     } else if (field == "idempotency_key") {
       spec.idempotency_key = require_string(value, field, 512);

@@ -244,6 +244,11 @@ TEST_CASE("parse_job_spec limits depends_on to 1000 jobs", "[queue][job]") {
   CHECK_THAT(error.what(), Catch::Matchers::StartsWith("field 'depends_on'"));
   input["depends_on"].erase(0);
   CHECK(parse_job_spec(input, {}, kNow).depends_on.size() == 1000);
+  // The limit counts jobs, not mentions: one job named 1,001 times is one dependency.
+  input["depends_on"] = Json::array();
+  for (int i = 0; i < 1001; ++i)
+    input["depends_on"].push_back("id-same");
+  CHECK(parse_job_spec(input, {}, kNow).depends_on.size() == 1);
 }
 
 TEST_CASE("JobSpec::payload is the same for the same spec whatever the key order", "[queue][job]") {
