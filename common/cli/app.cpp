@@ -32,6 +32,7 @@ void add_global_options(CLI::App& app, GlobalOptions& options, const std::string
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   auto* global = "Global options";
   app.add_option("--db", options.db, "Store path (else $SHERATAN_DB, config 'db', ~/.local/share/sheratan/sheratan.db)")
+      ->check([](const std::string& path) { return path.empty() ? std::string("must not be empty") : ""; })
       ->group(global);
   app.add_flag("--json", options.json, "Print JSON lines (the default when stdout is not a terminal)")->group(global);
   app.add_option("--format", options.format, "Output format: table, json or tsv")

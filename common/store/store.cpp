@@ -44,10 +44,15 @@ bool Statement::step() {
   if (code == SQLITE_DONE) return false;
   sqlite3* db = sqlite3_db_handle(handle_);
   std::string message = sqlite3_errmsg(db);
+  const char* file = sqlite3_db_filename(db, "main");
+  const std::string store = "store " + quote(file ? file : "");
   sqlite3_reset(handle_);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) fail(ExitCode::unavailable, "store is busy: " + message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) fail(ExitCode::unavailable, store + " is busy: " + message);
   if ((code & 0xff) == SQLITE_CONSTRAINT) fail(ExitCode::conflict, "constraint failed: " + message);
-  fail(ExitCode::failed, "store error: " + message);
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
+    fail(ExitCode::failed, store + " is damaged: " + message + " (sqlite3 " + quote(file ? file : "") +
+                               " '.recover' may save what is left)");
+  fail(ExitCode::failed, store + ": " + message);
 }
 
 void Statement::run() {
@@ -148,6 +153,8 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
     if (!options.create)
       fail(ExitCode::failed, "store " + quote(path) + " does not exist (give --db or set SHERATAN_DB)");
     create_private_file(path);
+  } else if (std::filesystem::is_directory(path)) {
+    fail(ExitCode::failed, "store " + quote(path) + " is a folder, not a file (give the store's file with --db)");
   } else if (::access(path.c_str(), W_OK) != 0) {
     fail(ExitCode::failed, "cannot open store " + quote(path) + ": " + system_error_text(errno));
   }
@@ -218,7 +225,10 @@ void Store::raise(int code, std::string_view doing, const char* error) const {
                                     std::string(doing) + ": " + what + " (" + std::to_string(code) + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
     fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + what);
-  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+  if (primary == SQLITE_CORRUPT)
+    fail(ExitCode::failed, "store " + quote(path_) + " is damaged: " + what + " (sqlite3 " + quote(path_) +
+                               " '.recover' may save what is left)");
+  if (primary == SQLITE_NOTADB)
     fail(ExitCode::failed, "store " + quote(path_) + " is not a Sheratan store or is damaged: " + what);
   fail(ExitCode::failed, message);
 }

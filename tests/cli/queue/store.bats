@@ -161,3 +161,23 @@ folder_syncs() {
   [ $((writes * 16)) -le "$frames" ]       # ...in writes of 16 frames or more on average
   assert_equal "$(q ls --kind bulk --json | jq -s length)" 2000
 }
+
+@test "a store path that is empty is a usage error; one that is a folder is named as such" {
+  run --separate-stderr q --db "" ls
+  assert_status 2
+  assert_contains "$stderr" "--db: must not be empty"
+  mkdir "$dir/folder.db"
+  run --separate-stderr q --db "$dir/folder.db" ls
+  assert_status 1
+  assert_contains "$stderr" "'$dir/folder.db' is a folder, not a file"
+}
+
+@test "a damaged store: the message names the store and what may save it" {
+  for n in $(seq 300); do echo '{"kind":"a","params":{"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}'; done | q push >/dev/null
+  sqlite3 "$SHERATAN_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+  # Every page but the first (the schema) overwritten with garbage.
+  python3 -c 'import os, sys; f = open(sys.argv[1], "r+b"); n = os.path.getsize(sys.argv[1]); f.seek(4096); f.write(b"\xff" * (n - 4096))' "$SHERATAN_DB"
+  run --separate-stderr q stats
+  assert_status 1
+  assert_contains "$stderr" "store '$SHERATAN_DB' is damaged" ".recover"
+}

@@ -292,7 +292,7 @@ SH
   sqlite3 "$SHERATAN_DB" "ALTER TABLE jobs RENAME TO jobs_gone"
   wait_exit "$bg_pid" 10
   assert_equal "$bg_status" 1
-  grep -q "sheratan-worker: error: store error: no such table: jobs" "$dir/out.err"
+  grep -q "sheratan-worker: error: store '$SHERATAN_DB': no such table: jobs" "$dir/out.err"
 }
 
 @test "on a terminal: a short line per event (time, event, job, kind, what matters)" {
