@@ -246,7 +246,8 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
   // not be read while its writer is still writing it.
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) fail(ExitCode::failed, "cannot start inotify: " + system_error_text(errno));
-  if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+  if (inotify_add_watch(fd, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF) <
+      0) {
     ::close(fd);
     fail(ExitCode::failed, "cannot watch " + quote(folder_.string()) + ": " + system_error_text(errno));
   }
@@ -273,6 +274,14 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
         auto* event = reinterpret_cast<inotify_event*>(at);
         at += sizeof(inotify_event) + event->len;
         if (watch->error) return;
+        if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+          // Nothing more can arrive where the operator drops files: say so and stop,
+          // rather than watch a folder that is gone.
+          watch->error = Error(ExitCode::failed, "drop folder " + quote(watch->folder->path().string()) +
+                                                     " was removed or moved: nothing more can arrive");
+          uv_stop(watch->loop);
+          return;
+        }
         if (event->mask & IN_CREATE && !is_link(watch->folder->path() / (event->len ? event->name : ""))) continue;
         watch->attempt([&] {
           if (event->mask & IN_Q_OVERFLOW || watch->retry_ms != 0) {

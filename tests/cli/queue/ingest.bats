@@ -146,3 +146,13 @@ drop_file() {  # drop_file NAME JSON: written in place
   assert_status 1
   assert_contains "$stderr" "is not a folder"
 }
+
+@test "ingest --watch whose drop folder is removed stops with exit 1 and says why" {
+  mkdir "$dir/drop"
+  bg_start "$dir/out" "$QUEUE" ingest "$dir/drop" --watch
+  wait_until 10 has_inotify "$bg_pid"
+  rm -r "$dir/drop"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 1
+  assert_contains "$(cat "$dir/out.err")" "drop folder '$dir/drop' was removed or moved"
+}
