@@ -256,36 +256,33 @@ constexpr const char* kPausedMessage =
     "the system is PAUSED: claiming nothing (sheratan-state get tells why; --ignore-state claims anyway)";
 
 // Prints the jobs of a claim whose leases are committed. A line written belongs to the
-// reader; a lease not written is given back (release: ready, the attempt returned), so
-// that SIGINT or SIGTERM while printing ends the claim without stranding jobs for a
-// lease's length. A closed pipe gives back every lease of the claim: the reader hung up,
+// reader; a lease whose line was not written is given back (release: ready, the
+// attempt returned), so that SIGINT or SIGTERM while printing ends the claim without
+// stranding jobs for a lease's length. The lines are rendered in memory and written
+// with write_lines(), which knows which went out (stdio would write on its own, and
+// at exit). A closed pipe gives back every lease of the claim: the reader hung up,
 // what it took is unknown, and a lease it kept is fenced by its token anyway.
 // Returns the exit status.
 int deliver_claimed(ToolContext& context, JobQueue& queue, const std::vector<Job>& jobs) {
-  constexpr std::size_t kLinesPerFlush = 64;
-  std::size_t delivered = 0;
+  constexpr std::size_t kJobsPerWrite = 64;
+  const OutputFormat format = context.output_format();
+  std::size_t delivered = 0;  // jobs whose lines went out
   int write_error = 0;
   {
     OutputSignals signals;
-    RecordPrinter printer(context.output_format(),
-                          {"id", "kind", "priority", "attempts", "lease_token", "lease_until"});
-    const bool table = context.output_format() == OutputFormat::table;  // rows wait for their widths
-    for (std::size_t i = 0; i < jobs.size() && !OutputSignals::received(); ++i) {
+    std::string text;
+    RecordPrinter printer(format, {"id", "kind", "priority", "attempts", "lease_token", "lease_until"}, &text);
+    std::size_t header_lines = format == OutputFormat::json ? 0 : 1;  // a table's or TSV's, not yet written
+    for (std::size_t i = 0; i < jobs.size() && !OutputSignals::received() && write_error == 0; ++i) {
       printer.print(jobs[i].to_json());
-      if (table || ((i + 1) % kLinesPerFlush != 0 && i + 1 != jobs.size())) continue;
-      if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-        write_error = errno;
-        break;
-      }
-      delivered = i + 1;
-    }
-    if (!OutputSignals::received() && write_error == 0) {
-      try {
-        printer.finish();
-        delivered = jobs.size();
-      } catch (const Error&) {
-        write_error = errno;
-      }
+      if ((i + 1) % kJobsPerWrite != 0 && i + 1 != jobs.size()) continue;
+      if (i + 1 == jobs.size()) printer.finish();  // a table's rows wait for their widths until here
+      const std::size_t lines = write_lines(text, &write_error);
+      const std::size_t header = std::min(lines, header_lines);
+      header_lines -= header;
+      delivered += lines - header;
+      if (lines < static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'))) break;
+      text.clear();
     }
     printer.abandon();
     if (delivered == jobs.size()) return to_int(ExitCode::ok);
@@ -320,10 +317,16 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
   // committed in between are then given back, not stranded. Without jobs, they go on.
   auto gated_claim = [&] {
     OutputSignals::block();
-    auto claimed = store->write([&] {
-      if (!flags.ignore_state && system_paused(*store)) return std::optional<std::vector<Job>>();
-      return std::optional<std::vector<Job>>(queue.claim(request));
-    });
+    std::optional<std::vector<Job>> claimed;
+    try {
+      claimed = store->write([&] {
+        if (!flags.ignore_state && system_paused(*store)) return std::optional<std::vector<Job>>();
+        return std::optional<std::vector<Job>>(queue.claim(request));
+      });
+    } catch (...) {
+      OutputSignals::unblock();  // nothing leased: the signals go on as ever
+      throw;
+    }
     if (!claimed || claimed->empty()) OutputSignals::unblock();
     return claimed;
   };
@@ -347,13 +350,16 @@ void run_claim(ToolContext& context, const ClaimFlags& flags, bool wait) {
           return check;
         },
         deadline, context.clock);
-    if (outcome != WaitOutcome::done) {
-      context.exit_status = exit_code_for(outcome);
+    // Jobs leased are printed (or given back) whatever ended the wait: a signal that
+    // the waiter took while the claim committed must not strand them. Printed before
+    // the waiter is torn down: closing its inotify descriptor can take the kernel
+    // milliseconds, and the reader of the pipe is waiting for the job.
+    if (!jobs.empty()) {
+      const int delivered = deliver_claimed(context, queue, jobs);
+      context.exit_status = delivered == to_int(ExitCode::ok) ? exit_code_for(outcome) : delivered;
       return;
     }
-    // Printed before the waiter is torn down: closing its inotify descriptor can take
-    // the kernel milliseconds, and the reader of the pipe is waiting for the job.
-    context.exit_status = deliver_claimed(context, queue, jobs);
+    context.exit_status = exit_code_for(outcome);
     return;
   }
   if (jobs.empty()) {

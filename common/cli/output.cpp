@@ -35,6 +35,18 @@ std::string cell_text(const Json& value) {
 RecordPrinter::RecordPrinter(OutputFormat format, std::vector<std::string> columns)
     : format_(format), columns_(std::move(columns)), widths_(columns_.size(), 0) {}
 
+RecordPrinter::RecordPrinter(OutputFormat format, std::vector<std::string> columns, std::string* sink)
+    : RecordPrinter(format, std::move(columns)) {
+  sink_ = sink;
+}
+
+void RecordPrinter::emit(std::string_view text) {
+  if (sink_)
+    sink_->append(text);
+  else
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
 RecordPrinter::~RecordPrinter() {
   if (!finished_) {
     try {
@@ -67,7 +79,12 @@ std::vector<std::string> RecordPrinter::cells_of(const Json& record) const {
 void RecordPrinter::print(const Json& record) {
   switch (format_) {
     case OutputFormat::json:
-      write_json_line(record);
+      if (sink_) {
+        sink_->append(record.dump(-1, ' ', false, Json::error_handler_t::replace));
+        sink_->push_back('\n');
+      } else {
+        write_json_line(record);
+      }
       return;
     case OutputFormat::tsv: {
       std::string line;
@@ -81,7 +98,7 @@ void RecordPrinter::print(const Json& record) {
       for (std::size_t i = 0; i < cells.size(); ++i)
         line += (i ? "\t" : "") + cells[i];
       line += '\n';
-      std::fwrite(line.data(), 1, line.size(), stdout);
+      emit(line);
       return;
     }
     case OutputFormat::table:
@@ -123,7 +140,7 @@ void RecordPrinter::print_table_rows() {
   for (const auto& row : buffered_)
     append_row(row, false);
   buffered_.clear();
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  emit(out);
 }
 
 void RecordPrinter::finish() {
@@ -133,11 +150,11 @@ void RecordPrinter::finish() {
     for (std::size_t i = 0; i < columns_.size(); ++i)
       header += (i ? "\t" : "") + columns_[i];
     header += '\n';
-    std::fwrite(header.data(), 1, header.size(), stdout);
+    emit(header);
     header_done_ = true;
   }
   if (format_ == OutputFormat::table && !buffered_.empty()) print_table_rows();
-  flush_output();
+  if (!sink_) flush_output();
 }
 
 }  // namespace sheratan

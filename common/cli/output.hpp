@@ -22,6 +22,9 @@ OutputFormat choose_output_format(bool json_flag, const std::optional<std::strin
 class RecordPrinter {
  public:
   RecordPrinter(OutputFormat format, std::vector<std::string> columns);
+  /// Renders into *sink, appending whole lines, instead of printing: for a caller that
+  /// writes the lines itself and must know which of them went out.
+  RecordPrinter(OutputFormat format, std::vector<std::string> columns, std::string* sink);
   ~RecordPrinter();
   RecordPrinter(const RecordPrinter&) = delete;
   RecordPrinter& operator=(const RecordPrinter&) = delete;
@@ -36,7 +39,9 @@ class RecordPrinter {
  private:
   std::vector<std::string> cells_of(const Json& record) const;
   void print_table_rows();
+  void emit(std::string_view text);
   OutputFormat format_;
+  std::string* sink_ = nullptr;
   std::vector<std::string> columns_;
   std::vector<std::vector<std::string>> buffered_;
   std::vector<std::size_t> widths_;

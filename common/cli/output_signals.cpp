@@ -1,6 +1,11 @@
 #include "cli/output_signals.hpp"
 
+#include <limits.h>
 #include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 
 namespace sheratan {
 namespace {
@@ -56,6 +61,35 @@ OutputSignals::~OutputSignals() {
 
 int OutputSignals::received() {
   return noted;
+}
+
+std::size_t write_lines(std::string_view text, int* error) {
+  std::size_t lines = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    if (OutputSignals::received()) return lines;
+    std::size_t end = text.find('\n', at);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    std::size_t group = 1;
+    for (std::size_t next; (next = text.find('\n', end)) != std::string_view::npos && next + 1 - at <= PIPE_BUF;) {
+      end = next + 1;
+      ++group;
+    }
+    for (std::size_t done = at; done < end;) {
+      const ssize_t wrote = ::write(STDOUT_FILENO, text.data() + done, end - done);
+      if (wrote > 0) {
+        done += static_cast<std::size_t>(wrote);
+      } else if (errno == EINTR && done == at) {
+        return lines;  // nothing of the group went out
+      } else if (errno != EINTR) {
+        *error = errno;
+        return lines + static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(at),
+                                                           text.begin() + static_cast<std::ptrdiff_t>(done), '\n'));
+      }
+    }
+    lines += group;
+    at = end;
+  }
+  return lines;
 }
 
 }  // namespace sheratan

@@ -5,6 +5,8 @@
 // hand over, so while output is written they are noted here, not fatal.
 
 #include <csignal>
+#include <cstddef>
+#include <string_view>
 
 namespace sheratan {
 
@@ -27,8 +29,17 @@ class OutputSignals {
   static int received();
 
  private:
-  struct sigaction old_int_ {
-  }, old_term_{}, old_pipe_{};
+  using Action = struct sigaction;
+  Action old_int_{};
+  Action old_term_{};
+  Action old_pipe_{};
 };
+
+/// Writes text, whole lines, to standard output with write(2) and returns how many
+/// lines went out. Lines go in groups of at most PIPE_BUF bytes, which a pipe takes
+/// whole or not at all, so a signal stops the output between lines; a longer line goes
+/// alone and is finished once begun. Stops when OutputSignals::received(), or on an
+/// error, whose errno is put in *error.
+std::size_t write_lines(std::string_view text, int* error);
 
 }  // namespace sheratan
