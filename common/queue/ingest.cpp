@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -40,6 +41,12 @@ std::optional<fs::path> move_into(const fs::path& file, const fs::path& folder) 
   for (int copy = 0;; ++copy) {
     fs::path target = folder / (copy == 0 ? name : stem + "." + std::to_string(copy) + std::string(kSuffix));
     if (::renameat2(AT_FDCWD, file.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return target;
+    // A file system without RENAME_NOREPLACE (NFS, some FUSE): link() refuses an
+    // existing name as well, and the unlink completes the move.
+    if ((errno == EINVAL || errno == ENOSYS) && ::link(file.c_str(), target.c_str()) == 0) {
+      ::unlink(file.c_str());
+      return target;
+    }
     if (errno == EEXIST) continue;
     if (errno == ENOENT) return std::nullopt;
     fail(ExitCode::failed,
@@ -64,6 +71,7 @@ std::string read_drop_file(const fs::path& file) {
   const fs::file_status status = fs::status(file, error);
   if (status.type() == fs::file_type::not_found && fs::is_symlink(fs::symlink_status(file, error)))
     fail(ExitCode::bad_input, "the symbolic link points to nothing");
+  if (error) fail(ExitCode::bad_input, "cannot read it: " + message_fragment(error.message()));
   if (status.type() != fs::file_type::regular) fail(ExitCode::bad_input, "not a regular file");
   if (fs::file_size(file, error) > kMaxDropFileBytes)
     fail(ExitCode::bad_input, "larger than " + std::to_string(kMaxDropFileBytes >> 20) + " MiB");
@@ -172,9 +180,11 @@ void DropFolder::ingest_all(const std::function<void(const IngestResult&)>& repo
   std::vector<std::string> names;
   // Every entry with a job file's name: one that is no regular file is rejected, not
   // skipped without a word.
-  for (const auto& entry : fs::directory_iterator(folder_))
-    if (!entry.is_directory() && is_job_file(entry.path().filename().string()))
+  for (const auto& entry : fs::directory_iterator(folder_)) {
+    std::error_code error;  // a link in a loop, or to where we may not look: rejected when read
+    if (!entry.is_directory(error) && is_job_file(entry.path().filename().string()))
       names.push_back(entry.path().filename().string());
+  }
   std::sort(names.begin(), names.end());
   for (const auto& name : names)
     if (auto result = ingest_file(name)) report(*result);
@@ -201,7 +211,13 @@ struct Watch {
   template <typename Step>
   void attempt(Step&& step) {
     try {
-      step();
+      try {
+        step();
+      } catch (const std::filesystem::filesystem_error& failure) {
+        throw Error(ExitCode::failed, "drop folder " + quote(folder->path().string()) + ": " +
+                                          message_fragment(failure.code().message()) + " (" +
+                                          failure.path1().filename().string() + ")");
+      }
     } catch (const Error& failure) {
       if (failure.code() != ExitCode::unavailable) {
         error = failure;
@@ -232,11 +248,13 @@ struct Watch {
   }
 };
 
-// A name that inotify reported as created: only a symbolic link is whole at once. A
-// file's creation is followed by its IN_CLOSE_WRITE, which is what counts for it.
-bool is_link(const fs::path& path) {
-  std::error_code error;
-  return fs::is_symlink(fs::symlink_status(path, error));
+// A name that inotify reported as created: whether it is whole already. A new file's
+// creation is followed by its IN_CLOSE_WRITE, which is what counts for it; a symbolic
+// link, a FIFO (rejected when read) or a second hard link to a file gets no more events.
+bool whole_when_created(const fs::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) return false;
+  return !S_ISREG(info.st_mode) || info.st_nlink > 1;
 }
 
 }  // namespace
@@ -282,7 +300,8 @@ int DropFolder::watch(const std::function<void(const IngestResult&)>& report) {
           uv_stop(watch->loop);
           return;
         }
-        if (event->mask & IN_CREATE && !is_link(watch->folder->path() / (event->len ? event->name : ""))) continue;
+        if (event->mask & IN_CREATE && !whole_when_created(watch->folder->path() / (event->len ? event->name : "")))
+          continue;
         watch->attempt([&] {
           if (event->mask & IN_Q_OVERFLOW || watch->retry_ms != 0) {
             // Events were lost, or files wait for a retry: look at everything, in order.

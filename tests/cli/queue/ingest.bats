@@ -156,3 +156,28 @@ drop_file() {  # drop_file NAME JSON: written in place
   assert_equal "$bg_status" 1
   assert_contains "$(cat "$dir/out.err")" "drop folder '$dir/drop' was removed or moved"
 }
+
+@test "a symbolic link in a loop is rejected with the reason; the files beside it are taken" {
+  mkdir "$dir/drop"
+  ln -s loop.job.json "$dir/drop/loop.job.json"
+  drop_file ok.job.json '{"job_id":"ok","kind":"noop"}'
+  run --separate-stderr q ingest "$dir/drop"
+  assert_status 4
+  assert_json '.error | startswith("cannot read it: too many levels of symbolic links")' "$(cat "$dir/drop/rejected/loop.error.json")"
+  [ -f "$dir/drop/ingested/ok.job.json" ]
+}
+
+@test "ingest --watch takes a FIFO (rejected) and a hard link (ingested) made while it watches" {
+  mkdir "$dir/drop"
+  printf '%s\n' '{"job_id":"h","kind":"noop"}' >"$dir/h.json"
+  bg_start "$dir/out" "$QUEUE" ingest "$dir/drop" --watch
+  wait_until 10 has_inotify "$bg_pid"
+  mkfifo "$dir/drop/p.job.json"
+  ln "$dir/h.json" "$dir/drop/h.job.json"
+  wait_until 10 test -f "$dir/drop/rejected/p.error.json"
+  wait_until 10 test -f "$dir/drop/ingested/h.job.json"
+  assert_json '.error == "not a regular file"' "$(cat "$dir/drop/rejected/p.error.json")"
+  kill -TERM "$bg_pid"
+  wait_exit "$bg_pid" 10
+  assert_equal "$bg_status" 143
+}
