@@ -865,7 +865,8 @@ void add_gates(CLI::App& app, ToolContext& context) {
       auto store = context.open_store(false);
       JobQueue queue(*store, context.clock);
       RecordPrinter printer(context.output_format(), kJobColumns);
-      for (const auto& job : queue.review(flags->ids, approve, flags->reason, flags->actor.value_or(default_actor())))
+      for (const auto& job :
+           queue.review(distinct(flags->ids), approve, flags->reason, flags->actor.value_or(default_actor())))
         printer.print(job.to_json());
       printer.finish();
     });

@@ -35,6 +35,22 @@ std::size_t char_length(std::string_view text, std::size_t at) {
   return length;
 }
 
+// The code point of one well-formed character of 2 to 4 bytes.
+unsigned code_point(std::string_view character) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(character[i]) & 0x3fu; };
+  const auto lead = static_cast<unsigned char>(character[0]);
+  if (character.size() == 2) return (lead & 0x1fu) << 6 | byte(1);
+  if (character.size() == 3) return (lead & 0x0fu) << 12 | byte(1) << 6 | byte(2);
+  return (lead & 0x07u) << 18 | byte(1) << 12 | byte(2) << 6 | byte(3);
+}
+
+// C1 controls (a terminal may act on U+009B) and the bidirectional overrides and
+// isolates, which make a terminal show text in another order than it is.
+bool invisible_control(std::string_view character) {
+  const unsigned c = code_point(character);
+  return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
@@ -78,7 +94,13 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     const auto c = static_cast<unsigned char>(shown[at]);
     const std::size_t length = char_length(shown, at);
     if (length > 1) {
-      out.append(shown.substr(at, length));
+      if (invisible_control(shown.substr(at, length))) {
+        char escaped[12];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", code_point(shown.substr(at, length)));
+        out += escaped;
+      } else {
+        out.append(shown.substr(at, length));
+      }
       at += length;
       continue;
     }

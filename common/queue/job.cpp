@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "cli/error.hpp"
 #include "cli/message.hpp"
@@ -118,11 +119,12 @@ JobSpec parse_job_spec(const Json& input, const JobDefaults& defaults, EpochMill
       spec.run_at = now + field_duration(value, field);
     } else if (field == "depends_on") {
       if (!value.is_array()) bad_field(field, std::string("must be an array of job ids, not ") + json_type_name(value));
+      // A job listed twice is still one dependency (and is waited for once).
+      std::unordered_set<std::string_view> listed;
       for (const auto& id : value) {
-        std::string dependency = require_string(id, field, 64);
-        // A job listed twice is still one dependency (and is waited for once).
-        if (std::find(spec.depends_on.begin(), spec.depends_on.end(), dependency) == spec.depends_on.end())
-          spec.depends_on.push_back(std::move(dependency));
+        require_string(id, field, 64);
+        if (listed.insert(id.get_ref<const std::string&>()).second)
+          spec.depends_on.push_back(id.get_ref<const std::string&>());
         if (spec.depends_on.size() > 1000) bad_field(field, "lists more than 1000 jobs");
       }
     } else if (field == "idempotency_key") {

@@ -1,6 +1,7 @@
 // Operator actions on single jobs and on the whole queue: cancel, retry, review, purge.
 #include "cli/error.hpp"
 #include "cli/message.hpp"
+#include "cli/text.hpp"
 #include "queue/job_row.hpp"
 #include "queue/queue.hpp"
 #include "store/sql/queue_queries.hpp"
@@ -17,7 +18,15 @@ bool awaits_review(const Job& job) {
 }
 }  // namespace
 
+namespace {
+// A reason or an actor is kept in events and reports, which are JSON.
+void require_utf8(const std::string& text, std::string_view what) {
+  if (!is_valid_utf8(text)) sheratan::fail(ExitCode::bad_input, std::string(what) + " is not valid UTF-8");
+}
+}  // namespace
+
 Job JobQueue::cancel(const std::string& id, const std::string& reason) {
+  require_utf8(reason, "the reason");
   return store_.write([&] {
     const EpochMillis now = clock_.now();
     auto job = find(id);
@@ -58,6 +67,8 @@ Job JobQueue::retry(const std::string& id) {
 
 std::vector<Job> JobQueue::review(const std::vector<std::string>& ids, bool approve, const std::string& reason,
                                   const std::string& actor) {
+  require_utf8(reason, "the reason");
+  require_utf8(actor, "the actor");
   return store_.write([&] {
     const EpochMillis now = clock_.now();
     std::vector<Job> reviewed;

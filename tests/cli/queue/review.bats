@@ -147,3 +147,14 @@ JSON
   run --separate-stderr q retry "$canceled" --json
   assert_json '.status == "ready"'
 }
+
+@test "a reason that is not UTF-8 is bad input (exit 4), nothing decided; an id named twice is decided once" {
+  id=$(quarantined)
+  run --separate-stderr q reject "$id" --reason "$(printf 'bad\xff')"
+  assert_status 4
+  assert_contains "$stderr" "the reason is not valid UTF-8"
+  assert_equal "$(job_field "$id" .status)" quarantined
+  run --separate-stderr q approve "$id" "$id" --reason ok --json
+  assert_status 0
+  assert_equal "${#lines[@]}" 1
+}

@@ -34,6 +34,11 @@ TEST_CASE("printable escapes control and invalid bytes and cuts long text") {
   CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");
   CHECK(printable("a\nb\tc\rd") == "a\\nb\\tc\\rd");
   CHECK(printable("a\xff\x01") == "a\\xff\\x01");
+  CHECK(printable("a\xc2\x9b"
+                  "b") == "a\\u009bb");  // C1 control CSI
+  CHECK(printable("\xe2\x80\xae"
+                  "evil") == "\\u202eevil");                                   // right-to-left override
+  CHECK(printable("caf\xc3\xa9 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x82\xac");  // letters stay
   CHECK(printable(std::string(300, 'x'), 10) == "xxxxxxxxxx... (300 bytes)");
   CHECK(is_valid_utf8(printable("\xe2\x82\xac\xe2\x82\xac", 4)));  // cut before the second €
 }
