@@ -32,13 +32,8 @@ std::string cell_text(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-RecordPrinter::RecordPrinter(OutputFormat format, std::vector<std::string> columns)
-    : format_(format), columns_(std::move(columns)), widths_(columns_.size(), 0) {}
-
 RecordPrinter::RecordPrinter(OutputFormat format, std::vector<std::string> columns, std::string* sink)
-    : RecordPrinter(format, std::move(columns)) {
-  sink_ = sink;
-}
+    : format_(format), sink_(sink), columns_(std::move(columns)), widths_(columns_.size(), 0) {}
 
 void RecordPrinter::emit(std::string_view text) {
   if (sink_)
@@ -79,12 +74,7 @@ std::vector<std::string> RecordPrinter::cells_of(const Json& record) const {
 void RecordPrinter::print(const Json& record) {
   switch (format_) {
     case OutputFormat::json:
-      if (sink_) {
-        sink_->append(record.dump(-1, ' ', false, Json::error_handler_t::replace));
-        sink_->push_back('\n');
-      } else {
-        write_json_line(record);
-      }
+      emit(json_line(record));
       return;
     case OutputFormat::tsv: {
       std::string line;

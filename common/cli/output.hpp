@@ -21,10 +21,9 @@ OutputFormat choose_output_format(bool json_flag, const std::optional<std::strin
 /// first rows and streams the rest, so that memory stays bounded.
 class RecordPrinter {
  public:
-  RecordPrinter(OutputFormat format, std::vector<std::string> columns);
-  /// Renders into *sink, appending whole lines, instead of printing: for a caller that
-  /// writes the lines itself and must know which of them went out.
-  RecordPrinter(OutputFormat format, std::vector<std::string> columns, std::string* sink);
+  /// With a sink, renders into *sink, appending whole lines, instead of printing: for a
+  /// caller that writes the lines itself and must know which of them went out.
+  RecordPrinter(OutputFormat format, std::vector<std::string> columns, std::string* sink = nullptr);
   ~RecordPrinter();
   RecordPrinter(const RecordPrinter&) = delete;
   RecordPrinter& operator=(const RecordPrinter&) = delete;
@@ -41,7 +40,7 @@ class RecordPrinter {
   void print_table_rows();
   void emit(std::string_view text);
   OutputFormat format_;
-  std::string* sink_ = nullptr;
+  std::string* sink_;
   std::vector<std::string> columns_;
   std::vector<std::vector<std::string>> buffered_;
   std::vector<std::size_t> widths_;

@@ -147,9 +147,14 @@ std::string describe_parse_error(const Json::parse_error& error) {
   return "malformed JSON at column " + std::to_string(error.byte) + ": " + printable(why);
 }
 
-void write_json_line(const Json& value) {
+std::string json_line(const Json& value) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   text += '\n';
+  return text;
+}
+
+void write_json_line(const Json& value) {
+  const std::string text = json_line(value);
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 

@@ -66,6 +66,8 @@ std::string describe_parse_error(const Json::parse_error& error);
 
 /// Writes one value as a compact JSON line to stdout.
 void write_json_line(const Json& value);
+/// The line write_json_line() prints: compact, bad UTF-8 replaced, ending in '\n'.
+std::string json_line(const Json& value);
 
 /// Flushes stdout; a failed write (full disk, closed pipe) raises Error(failed).
 void flush_output();
