@@ -61,8 +61,8 @@ StateEvent StateMachine::latest_change() {
 
 EpochMillis StateMachine::since() {
   return store_.read([&] {
-    auto row = store_.use(sql::kStateSince);
-    return row.step() ? row.integer(0) : EpochMillis{0};
+    auto row = store_.use(sql::kLatestStateChange);
+    return row.step() ? read_event(row).ts : EpochMillis{0};
   });
 }
 

@@ -9,13 +9,11 @@ namespace sheratan::sql {
 
 inline constexpr std::string_view kLatestStateEvent =
     "SELECT " SHERATAN_STATE_EVENT_COLUMNS " FROM state_events ORDER BY seq DESC LIMIT 1";
-// When the current state began: the latest event that changed it (no-ops do not).
-// The latest event that changed the state (no-ops keep it): its next_state is the state.
+// The latest event that changed the state (no-ops do not): the transition that made
+// the state what it is, and its ts when the state began.
 inline constexpr std::string_view kLatestStateChange =
     "SELECT " SHERATAN_STATE_EVENT_COLUMNS
     " FROM state_events WHERE prev_state IS NULL OR prev_state <> next_state ORDER BY seq DESC LIMIT 1";
-inline constexpr std::string_view kStateSince =
-    "SELECT ts FROM state_events WHERE prev_state IS NULL OR prev_state <> next_state ORDER BY seq DESC LIMIT 1";
 inline constexpr std::string_view kInsertStateEvent =
     "INSERT INTO state_events (ts, prev_state, next_state, reason, actor, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "RETURNING " SHERATAN_STATE_EVENT_COLUMNS;
