@@ -16,9 +16,7 @@ bool awaits_review(const Job& job) {
   const auto review = report.find("review");
   return review == report.end() || !review->is_object() || review->value("decision", "") != "approve";
 }
-}  // namespace
 
-namespace {
 // A reason or an actor is kept in events and reports, which are JSON.
 void require_utf8(const std::string& text, std::string_view what) {
   if (!is_valid_utf8(text)) sheratan::fail(ExitCode::bad_input, std::string(what) + " is not valid UTF-8");

@@ -15,6 +15,13 @@
 #include "store/wal_vfs.hpp"
 
 namespace sheratan {
+namespace {
+// A damaged store's message, with the way out.
+[[noreturn]] void fail_damaged(std::string_view path, std::string_view what) {
+  fail(ExitCode::failed, "store " + quote(path) + " is damaged: " + std::string(what) + " (sqlite3 " + quote(path) +
+                             " '.recover' may save what is left)");
+}
+}  // namespace
 
 // ---- Statement -------------------------------------------------------------
 
@@ -45,14 +52,13 @@ bool Statement::step() {
   sqlite3* db = sqlite3_db_handle(handle_);
   std::string message = sqlite3_errmsg(db);
   const char* file = sqlite3_db_filename(db, "main");
-  const std::string store = "store " + quote(file ? file : "");
+  const std::string_view path = file ? file : "";
   sqlite3_reset(handle_);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) fail(ExitCode::unavailable, store + " is busy: " + message);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    fail(ExitCode::unavailable, "store " + quote(path) + " is busy: " + message);
   if ((code & 0xff) == SQLITE_CONSTRAINT) fail(ExitCode::conflict, "constraint failed: " + message);
-  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
-    fail(ExitCode::failed, store + " is damaged: " + message + " (sqlite3 " + quote(file ? file : "") +
-                               " '.recover' may save what is left)");
-  fail(ExitCode::failed, store + ": " + message);
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB) fail_damaged(path, message);
+  fail(ExitCode::failed, "store " + quote(path) + ": " + message);
 }
 
 void Statement::run() {
@@ -225,9 +231,7 @@ void Store::raise(int code, std::string_view doing, const char* error) const {
                                     std::string(doing) + ": " + what + " (" + std::to_string(code) + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
     fail(ExitCode::failed, "cannot write store " + quote(path_) + ": " + what);
-  if (primary == SQLITE_CORRUPT)
-    fail(ExitCode::failed, "store " + quote(path_) + " is damaged: " + what + " (sqlite3 " + quote(path_) +
-                               " '.recover' may save what is left)");
+  if (primary == SQLITE_CORRUPT) fail_damaged(path_, what);
   if (primary == SQLITE_NOTADB)
     fail(ExitCode::failed, "store " + quote(path_) + " is not a Sheratan store or is damaged: " + what);
   fail(ExitCode::failed, message);
