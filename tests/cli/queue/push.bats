@@ -239,6 +239,13 @@ push_bad() {
   assert_contains "$stderr" "bytes)"
 }
 
+@test "bad input: a run_at whose offset carries it past year 9999: exit 4, nothing written" {
+  run --separate-stderr q push a --run-at 9999-12-31T23:59:59.999-01:00
+  assert_status 4
+  assert_contains "$stderr" "'run_at'" "outside the years 0000 to 9999"
+  assert_equal "$(job_count)" 0
+}
+
 @test "bad input: priority \"urgent\"" {
   push_bad '{"kind":"a","priority":"urgent"}'
   assert_contains "$stderr" "line 2" "'priority'" "urgent"
